@@ -1,0 +1,45 @@
+"""Opaque ``nextToken`` values and key-ordered pages.
+
+A token records the last key a page returned, so the next page starts right after it
+wherever that key now sits: walks stay stable while items are added or removed, and a
+page costs a binary search plus its own length, whatever the collection's size.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from bisect import bisect_right
+from collections.abc import Sequence
+from typing import Any
+
+from ..errors import invalid_parameter
+
+_PREFIX = "mock-ecr:"
+
+
+def encode_token(kind: str, key: Any) -> str:
+    raw = _PREFIX + json.dumps([kind, key], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def decode_token(kind: str, token: str) -> Any:
+    """The key a token resumes after; a token not made by ``encode_token(kind, ...)`` is refused."""
+    try:
+        raw = base64.urlsafe_b64decode(token.encode()).decode()
+        if raw.startswith(_PREFIX):
+            token_kind, key = json.loads(raw[len(_PREFIX):])
+            if token_kind == kind:
+                return key if not isinstance(key, list) else tuple(key)
+    except (binascii.Error, ValueError, UnicodeError, TypeError):
+        pass
+    raise invalid_parameter("NextToken", "Invalid next token provided")
+
+
+def page(keys: Sequence[Any], kind: str, token: str | None, max_results: int) -> tuple[int, int, str | None]:
+    """``(start, stop, next_token)`` of the page of sorted ``keys`` that ``token`` asks for."""
+    start = bisect_right(keys, decode_token(kind, token)) if token else 0
+    stop = min(start + max_results, len(keys))
+    next_token = encode_token(kind, keys[stop - 1]) if stop < len(keys) else None
+    return start, stop, next_token

@@ -1,0 +1,189 @@
+"""Repositories: CreateRepository, DescribeRepositories, DeleteRepository."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import (
+    InvalidParameterException,
+    RepositoryAlreadyExistsException,
+    RepositoryNotEmptyException,
+    invalid_parameter,
+    repository_not_found,
+)
+from . import naming, pagination, tagging
+from .store import RegistryStore, RequestContext, operation
+
+DEFAULT_PAGE_SIZE = 100
+_EXCLUSION_MODES = ("IMMUTABLE_WITH_EXCLUSION", "MUTABLE_WITH_EXCLUSION")
+
+
+@dataclass(eq=False)
+class Repository:
+    registry_id: str
+    region: str
+    name: str
+    created_at: _dt.datetime
+    tag_mutability: str = "MUTABLE"
+    mutability_exclusions: list[dict[str, str]] = field(default_factory=list)
+    scan_on_push: bool = False
+    encryption: dict[str, str] = field(default_factory=lambda: {"encryptionType": "AES256"})
+    tags: dict[str, str] = field(default_factory=dict)
+    policy_text: str | None = None
+    lifecycle_policy_text: str | None = None
+    #: feature modules keep their per-repository state here (images, uploads...)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def arn(self) -> str:
+        return naming.repository_arn(self.registry_id, self.region, self.name)
+
+    @property
+    def uri(self) -> str:
+        return naming.repository_uri(self.registry_id, self.region, self.name)
+
+    def image_count(self) -> int:
+        images = self.extra.get("images")
+        return len(images) if images is not None else 0
+
+    def describe(self) -> dict[str, Any]:
+        """The ``Repository`` shape as ECR returns it."""
+        out: dict[str, Any] = {
+            "repositoryArn": self.arn,
+            "registryId": self.registry_id,
+            "repositoryName": self.name,
+            "repositoryUri": self.uri,
+            "createdAt": self.created_at,
+            "imageTagMutability": self.tag_mutability,
+            "imageScanningConfiguration": {"scanOnPush": self.scan_on_push},
+            "encryptionConfiguration": dict(self.encryption),
+        }
+        if self.mutability_exclusions:
+            out["imageTagMutabilityExclusionFilters"] = [dict(f) for f in self.mutability_exclusions]
+        return out
+
+
+def get_repository(store: RegistryStore, name: str) -> Repository:
+    """The named repository, or ECR's RepositoryNotFoundException."""
+    repository = store.repositories.get(name)
+    if repository is None:
+        raise repository_not_found(name, store.account_id)
+    return repository
+
+
+def _encryption(params: dict[str, Any], account_id: str, region: str) -> dict[str, str]:
+    config = params.get("encryptionConfiguration")
+    if not config:
+        return {"encryptionType": "AES256"}
+    kind = config["encryptionType"]
+    key = config.get("kmsKey")
+    if kind == "AES256":
+        if key:
+            raise invalid_parameter(
+                "encryptionConfiguration.kmsKey", "kmsKey can only be specified when encryptionType is KMS or KMS_DSSE"
+            )
+        return {"encryptionType": kind}
+    if not key:
+        # the account's AWS managed key for ECR, the same for every repository of the region
+        key_id = uuid.uuid5(uuid.NAMESPACE_URL, f"aws/ecr/{account_id}/{region}")
+        key = f"arn:{naming.partition_of(region)[0]}:kms:{region}:{account_id}:key/{key_id}"
+    return {"encryptionType": kind, "kmsKey": key}
+
+
+def _mutability(params: dict[str, Any]) -> tuple[str, list[dict[str, str]]]:
+    mode = params.get("imageTagMutability", "MUTABLE")
+    filters = params.get("imageTagMutabilityExclusionFilters") or []
+    if mode in _EXCLUSION_MODES and not filters:
+        raise InvalidParameterException(
+            f"Invalid parameter at 'imageTagMutabilityExclusionFilters' failed to satisfy constraint: "
+            f"'must be specified when imageTagMutability is {mode}'"
+        )
+    if filters and mode not in _EXCLUSION_MODES:
+        raise InvalidParameterException(
+            "Invalid parameter at 'imageTagMutabilityExclusionFilters' failed to satisfy constraint: "
+            "'can only be specified when imageTagMutability is IMMUTABLE_WITH_EXCLUSION or "
+            "MUTABLE_WITH_EXCLUSION'"
+        )
+    return mode, [dict(f) for f in filters]
+
+
+@operation("CreateRepository")
+def create_repository(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    store = ctx.store
+    name = params["repositoryName"]
+    if name in store.repositories:
+        raise RepositoryAlreadyExistsException(
+            f"The repository with name '{name}' already exists in the registry with id '{store.account_id}'"
+        )
+    tags = tagging.validate_new_tags(params.get("tags") or [], {})
+    mode, exclusions = _mutability(params)
+    encryption = _encryption(params, store.account_id, store.region)
+    ctx.backend.quotas.check_repository_count(store)
+    repository = Repository(
+        registry_id=store.account_id,
+        region=store.region,
+        name=name,
+        created_at=ctx.now,
+        tag_mutability=mode,
+        mutability_exclusions=exclusions,
+        scan_on_push=bool((params.get("imageScanningConfiguration") or {}).get("scanOnPush", False)),
+        encryption=encryption,
+        tags=tags,
+    )
+    store.repositories[name] = repository
+    store.extra.pop("sorted_repository_names", None)
+    return {"repository": repository.describe()}
+
+
+def _sorted_names(store: RegistryStore) -> list[str]:
+    names = store.extra.get("sorted_repository_names")
+    if names is None:
+        names = store.extra["sorted_repository_names"] = sorted(store.repositories)
+    return names
+
+
+@operation("DescribeRepositories")
+def describe_repositories(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    store = ctx.store
+    names = params.get("repositoryNames")
+    if names is not None:
+        if "maxResults" in params or "nextToken" in params:
+            raise InvalidParameterException(
+                "Invalid parameter at 'repositoryNames' failed to satisfy constraint: "
+                "'cannot be specified together with maxResults or nextToken'"
+            )
+        found = [get_repository(store, name) for name in dict.fromkeys(names)]
+        return {"repositories": [repository.describe() for repository in found]}
+    ordered = _sorted_names(store)
+    start, stop, next_token = pagination.page(
+        ordered, "DescribeRepositories", params.get("nextToken"), params.get("maxResults", DEFAULT_PAGE_SIZE)
+    )
+    result: dict[str, Any] = {
+        "repositories": [store.repositories[name].describe() for name in ordered[start:stop]]
+    }
+    if next_token:
+        result["nextToken"] = next_token
+    return result
+
+
+#: callbacks ``(store, repository)`` run when a repository is deleted (images, uploads...)
+ON_DELETE: list[Any] = []
+
+
+@operation("DeleteRepository")
+def delete_repository(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    store = ctx.store
+    repository = get_repository(store, params["repositoryName"])
+    if repository.image_count() and not params.get("force"):
+        raise RepositoryNotEmptyException(
+            f"The repository with name '{repository.name}' in registry with id '{store.account_id}' "
+            "cannot be deleted because it still contains images"
+        )
+    del store.repositories[repository.name]
+    store.extra.pop("sorted_repository_names", None)
+    for callback in ON_DELETE:
+        callback(store, repository)
+    return {"repository": repository.describe()}

@@ -1,0 +1,256 @@
+"""Activation: one start/stop path behind the decorator, context manager and fixtures.
+
+The first (outermost) mock to start creates an ``Activation``: a fresh backend, the
+botocore interception, and fake credentials in the environment. Mocks started inside it
+join the same activation (and so share its state); the activation ends, dropping all
+state and restoring the environment exactly, when the last of them stops.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import os
+import threading
+import unittest
+from collections.abc import Callable
+from typing import Any, TypeVar, overload
+
+from . import intercept, protocol
+from .backend import Backend
+from .errors import ECRError
+from .recording import CallLog
+
+DEFAULT_ACCOUNT_ID = "123456789012"
+DEFAULT_REGION = "us-east-1"
+ACCOUNT_ENV = "MOCK_ECR_ACCOUNT_ID"
+
+#: environment the mock sets while active so no real credentials are read or used
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "AKIAMOCKECRTESTING00",
+    "AWS_SECRET_ACCESS_KEY": "mock-ecr-secret-access-key",
+    "AWS_SESSION_TOKEN": "mock-ecr-session-token",
+    "AWS_SECURITY_TOKEN": "mock-ecr-session-token",
+}
+_REGION_VARS = ("AWS_DEFAULT_REGION", "AWS_REGION")
+
+T = TypeVar("T")
+_lock = threading.RLock()
+_activation: "Activation | None" = None
+
+
+class Activation:
+    """Everything that exists while at least one mock is active."""
+
+    def __init__(self) -> None:
+        self.backend = Backend()
+        self.calls = CallLog()
+        self.mocks: list[MockECR] = []
+        self._saved_env: dict[str, str | None] = {}
+        self._region = DEFAULT_REGION
+
+    # -- lifecycle ------------------------------------------------------------------
+    def open(self) -> None:
+        env = os.environ
+        changes = dict(FAKE_CREDENTIALS)
+        if not any(env.get(name) for name in _REGION_VARS):
+            changes["AWS_DEFAULT_REGION"] = DEFAULT_REGION
+        self._saved_env = {name: env.get(name) for name in changes}
+        env.update(changes)
+        self._region = env.get("AWS_DEFAULT_REGION") or env.get("AWS_REGION") or DEFAULT_REGION
+        intercept.install(self)
+
+    def close(self) -> None:
+        intercept.uninstall()
+        env = os.environ
+        for name, value in self._saved_env.items():
+            if value is None:
+                env.pop(name, None)
+            else:
+                env[name] = value
+        self.backend.close()
+
+    # -- requests -------------------------------------------------------------------
+    def default_region(self) -> str:
+        return self._region
+
+    def account_id(self) -> str:
+        return self.mocks[-1].account_id if self.mocks else DEFAULT_ACCOUNT_ID
+
+    def dispatch(self, operation: str, region: str, raw_params: dict[str, Any]) -> bytes:
+        """Answer one call: validate, run, record; returns the JSON body or raises."""
+        account_id = self.account_id()
+        try:
+            params = protocol.decode_params(operation, raw_params)
+            result = self.backend.handle(operation, account_id, region, params)
+        except ECRError as error:
+            self.calls.record(operation, raw_params, region, account_id, None, error)
+            raise
+        self.calls.record(operation, raw_params, region, account_id, result, None)
+        return protocol.encode_result(result)
+
+
+def _start(mock: "MockECR") -> Activation:
+    global _activation
+    with _lock:
+        activation = _activation
+        if activation is None:
+            activation = Activation()
+            activation.open()
+            _activation = activation
+        activation.mocks.append(mock)
+        return activation
+
+
+def _stop(mock: "MockECR") -> None:
+    global _activation
+    with _lock:
+        activation = _activation
+        if activation is None or mock not in activation.mocks:
+            raise RuntimeError("this mock_ecr is not active")
+        # remove the innermost entry of this mock
+        for index in range(len(activation.mocks) - 1, -1, -1):
+            if activation.mocks[index] is mock:
+                del activation.mocks[index]
+                break
+        if not activation.mocks:
+            _activation = None
+            activation.close()
+
+
+class MockECR:
+    """A mock of Amazon ECR; use as decorator, context manager, or with start()/stop()."""
+
+    def __init__(self, *, account_id: str | None = None) -> None:
+        self._account_id = account_id
+        self._activation: Activation | None = None
+        self._depth = 0
+
+    # -- activation -------------------------------------------------------------------
+    @property
+    def account_id(self) -> str:
+        """The account whose registry requests address unless they name ``registryId``."""
+        return self._account_id or os.environ.get(ACCOUNT_ENV) or DEFAULT_ACCOUNT_ID
+
+    def start(self) -> "MockECR":
+        self._activation = _start(self)
+        self._depth += 1
+        return self
+
+    def stop(self) -> None:
+        if self._depth == 0:
+            raise RuntimeError("stop() called on a mock_ecr that is not started")
+        _stop(self)
+        self._depth -= 1
+
+    @property
+    def active(self) -> bool:
+        return self._depth > 0
+
+    def __enter__(self) -> "MockECR":
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    # -- decoration -------------------------------------------------------------------
+    @overload
+    def __call__(self, target: type[T]) -> type[T]: ...
+    @overload
+    def __call__(self, target: Callable[..., T]) -> Callable[..., T]: ...
+
+    def __call__(self, target: Any) -> Any:
+        if inspect.isclass(target):
+            return self._decorate_class(target)
+        return self._decorate_callable(target)
+
+    def _fresh(self) -> "MockECR":
+        """A mock with the same settings, so one decorated test's state never leaks into another's."""
+        return MockECR(account_id=self._account_id)
+
+    def _decorate_callable(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        if inspect.iscoroutinefunction(func):
+
+            @functools.wraps(func)
+            async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+                with self._fresh():
+                    return await func(*args, **kwargs)
+
+            return async_wrapper
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with self._fresh():
+                return func(*args, **kwargs)
+
+        return wrapper
+
+    def _decorate_class(self, cls: type) -> type:
+        if issubclass(cls, unittest.TestCase):
+            # TestCase.run drives setUp, the test and tearDown: one activation spans all three
+            cls.run = self._decorate_callable(cls.run)  # type: ignore[method-assign]
+            return cls
+        for name, attr in list(vars(cls).items()):
+            if name.startswith("test") and callable(attr):
+                setattr(cls, name, self._decorate_callable(attr))
+        if callable(vars(cls).get("setup_method")):
+            self._span_setup_and_teardown(cls)
+        return cls
+
+    def _span_setup_and_teardown(self, cls: type) -> None:
+        """pytest-style classes: setup_method starts a mock that teardown_method stops."""
+        setup = cls.setup_method  # type: ignore[attr-defined]
+        teardown = getattr(cls, "teardown_method", None)
+        template = self
+
+        @functools.wraps(setup)
+        def setup_method(instance: Any, *args: Any, **kwargs: Any) -> Any:
+            instance._mock_ecr_span = template._fresh().start()
+            return setup(instance, *args, **kwargs)
+
+        def teardown_method(instance: Any, *args: Any, **kwargs: Any) -> Any:
+            try:
+                if teardown is not None:
+                    return teardown(instance, *args, **kwargs)
+            finally:
+                span = instance.__dict__.pop("_mock_ecr_span", None)
+                if span is not None:
+                    span.stop()
+
+        cls.setup_method = setup_method  # type: ignore[attr-defined]
+        cls.teardown_method = teardown_method  # type: ignore[attr-defined]
+
+    # -- what tests inspect -------------------------------------------------------------
+    def _require_activation(self) -> Activation:
+        if self._activation is None:
+            raise RuntimeError("this mock_ecr has never been started")
+        return self._activation
+
+    @property
+    def calls(self) -> CallLog:
+        """Every ECR call answered during this mock's (latest) activation, in order."""
+        return self._require_activation().calls
+
+    @property
+    def backend(self) -> Backend:
+        return self._require_activation().backend
+
+
+@overload
+def mock_ecr(target: None = None, /, *, account_id: str | None = None) -> MockECR: ...
+@overload
+def mock_ecr(target: type[T], /) -> type[T]: ...
+@overload
+def mock_ecr(target: Callable[..., T], /) -> Callable[..., T]: ...
+
+
+def mock_ecr(target: Any = None, /, *, account_id: str | None = None) -> Any:
+    """Mock Amazon ECR for every botocore client while active.
+
+    ``@mock_ecr`` / ``@mock_ecr(...)`` on a test function, method or class;
+    ``with mock_ecr() as m:``; or ``m = mock_ecr(); m.start(); ...; m.stop()``.
+    """
+    mock = MockECR(account_id=account_id)
+    if target is None:
+        return mock
+    return mock(target)

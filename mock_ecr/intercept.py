@@ -1,0 +1,102 @@
+"""Where ECR requests leave botocore: answered in-process instead of on the wire.
+
+``botocore.endpoint.Endpoint._send`` is the last step before a prepared, signed request
+goes to urllib3. Replacing it on the class while a mock is active reaches every client
+(any session, created before or after activation) and leaves botocore's serializing,
+signing, retrying and parsing exactly as they are against AWS. Requests of other services
+fall through to the original method untouched.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from botocore.awsrequest import AWSResponse
+from botocore.endpoint import Endpoint
+
+from . import protocol
+from .errors import ECRError
+
+if TYPE_CHECKING:
+    from .core import Activation
+
+ENDPOINT_PREFIX = "api.ecr"
+
+_original_send: Callable[[Endpoint, Any], AWSResponse] = Endpoint._send
+_active: "Activation | None" = None
+
+_SCOPE_REGION = re.compile(r"Credential=[^/,]+/\d{8}/([^/,]+)/")
+_HOST_REGION = re.compile(r"^https?://(?:api\.ecr(?:-fips)?\.|ecr(?:-fips)?\.)([a-z0-9-]+)\.")
+
+
+class _Body:
+    """The ``raw`` of an ``AWSResponse``: botocore only ever calls ``stream()``."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def stream(self, **_: Any):
+        yield self.data
+
+
+def _patched_send(self: Endpoint, request: Any) -> AWSResponse:
+    activation = _active
+    if activation is None or self._endpoint_prefix != ENDPOINT_PREFIX:
+        return _original_send(self, request)
+    return answer(activation, request)
+
+
+def install(activation: "Activation") -> None:
+    global _active
+    _active = activation
+    Endpoint._send = _patched_send  # type: ignore[method-assign]
+
+
+def uninstall() -> None:
+    global _active
+    _active = None
+    Endpoint._send = _original_send  # type: ignore[method-assign]
+
+
+def region_of(request: Any, default: str) -> str:
+    """The region the request was signed for, else the one its endpoint names."""
+    auth = request.headers.get("Authorization")
+    if auth:
+        if isinstance(auth, bytes):
+            auth = auth.decode("latin-1")
+        match = _SCOPE_REGION.search(auth)
+        if match:
+            return match.group(1)
+    match = _HOST_REGION.match(request.url)
+    return match.group(1) if match else default
+
+
+def _header(request: Any, name: str) -> str | None:
+    value = request.headers.get(name)
+    if isinstance(value, bytes):
+        value = value.decode("latin-1")
+    return value
+
+
+def answer(activation: "Activation", request: Any) -> AWSResponse:
+    """Run one ECR request against the backend and build botocore's response object."""
+    request_id = str(uuid.uuid4())
+    region = region_of(request, activation.default_region())
+    try:
+        operation = protocol.operation_from_target(_header(request, "X-Amz-Target"))
+        status, body = 200, activation.dispatch(operation, region, protocol.parse_body(request.body))
+    except ECRError as error:
+        status, body = error.status, protocol.encode_error(error)
+    headers = {
+        "x-amzn-RequestId": request_id,
+        "Content-Type": "application/x-amz-json-1.1",
+        "Content-Length": str(len(body)),
+    }
+    response = AWSResponse(request.url, status, headers, _Body(body))
+    response._content = body
+    return response

@@ -1,0 +1,321 @@
+"""The wire layer: botocore's ECR model turned into request checks and response bodies.
+
+Everything here is derived from the service model, so a new botocore release that adds a
+member or tightens a constraint changes the mock's behaviour without new code. Per
+operation, the input shape is compiled once into a tree of small closures that validates
+a decoded JSON body (types, required members, lengths, ranges, patterns, enums) and
+decodes blob members from base64. Constraint failures raise ECR's
+``InvalidParameterException`` wording; JSON type mismatches raise
+``SerializationException`` as the AWS JSON protocol does.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as _dt
+import json
+import re
+from collections.abc import Callable
+from functools import cache, lru_cache
+from typing import Any
+
+import botocore.session
+from botocore.model import OperationModel, ServiceModel, Shape
+
+from .errors import (
+    ECRError,
+    SerializationException,
+    UnknownOperationException,
+    invalid_parameter,
+)
+
+TARGET_PREFIX = "AmazonEC2ContainerRegistry_V20150921."
+
+Checker = Callable[[Any, str], Any]
+
+
+@lru_cache(maxsize=1)
+def service_model() -> ServiceModel:
+    """The ECR model of the installed botocore (loaded once per process)."""
+    return botocore.session.get_session().get_service_model("ecr")
+
+
+def operation_from_target(target: str | None) -> str:
+    if not target or not target.startswith(TARGET_PREFIX):
+        raise UnknownOperationException(f"Unknown operation {target!r}")
+    name = target[len(TARGET_PREFIX) :]
+    if name not in _operation_names():
+        raise UnknownOperationException(f"Unknown operation {target!r}")
+    return name
+
+
+@lru_cache(maxsize=1)
+def _operation_names() -> frozenset[str]:
+    return frozenset(service_model().operation_names)
+
+
+def operation_model(name: str) -> OperationModel:
+    return service_model().operation_model(name)
+
+
+# -- request decoding -------------------------------------------------------------------
+
+
+def parse_body(body: bytes | str | None) -> dict[str, Any]:
+    if not body:
+        return {}
+    try:
+        params = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise SerializationException("Start of structure or map found where not expected.") from None
+    if not isinstance(params, dict):
+        raise SerializationException("Start of structure or map found where not expected.")
+    return params
+
+
+def decode_params(operation: str, params: dict[str, Any]) -> dict[str, Any]:
+    """Validate ``params`` against the operation's input shape; returns them with blobs decoded."""
+    try:
+        return _input_checker(operation)(params, "")
+    except _Violation as violation:
+        raise invalid_parameter(violation.path, violation.constraint) from None
+
+
+class _Violation(Exception):
+    """A constraint failure at ``path``; becomes InvalidParameterException at the top."""
+
+    def __init__(self, path: str, kind: str, limit: Any = None) -> None:
+        super().__init__(path)
+        self.path = path
+        self.constraint = _constraint_text(path, kind, limit)
+
+
+#: ECR checks these members with its own validators, which word constraints without "Member"
+_ECR_WORDED = {"repositoryName", "registryId"}
+
+
+def _constraint_text(path: str, kind: str, limit: Any) -> str:
+    if path in _ECR_WORDED:
+        if kind == "pattern":
+            shown = limit.replace("\\/", "/")
+            return f"must satisfy regular expression '{shown}'" if path == "repositoryName" else (
+                f"must satisfy regular expression {shown}"
+            )
+        return _GENERIC[kind].format(limit)[len("Member ") :]
+    return _GENERIC[kind].format(limit)
+
+
+_GENERIC = {
+    "null": "Member must not be null",
+    "min_length": "Member must have length greater than or equal to {}",
+    "max_length": "Member must have length less than or equal to {}",
+    "min_value": "Member must have value greater than or equal to {}",
+    "max_value": "Member must have value less than or equal to {}",
+    "pattern": "Member must satisfy regular expression pattern: {}",
+    "enum": "Member must satisfy enum value set: [{}]",
+}
+
+
+@cache
+def _input_checker(operation: str) -> Checker:
+    shape = operation_model(operation).input_shape
+    if shape is None:
+        return lambda value, path: {}
+    return _compile(shape)
+
+
+def _join(path: str, member: str) -> str:
+    return f"{path}.{member}" if path else member
+
+
+def _type_error(path: str, expected: str) -> SerializationException:
+    return SerializationException(f"Expected {expected} at '{path or 'body'}'")
+
+
+def _compile(shape: Shape) -> Checker:
+    kind = shape.type_name
+    if kind == "structure":
+        return _compile_structure(shape)
+    if kind == "list":
+        return _compile_list(shape)
+    if kind == "map":
+        return _compile_map(shape)
+    if kind == "string":
+        return _compile_string(shape)
+    if kind in ("integer", "long"):
+        return _compile_integer(shape)
+    if kind == "boolean":
+        return _compile_boolean()
+    if kind == "blob":
+        return _compile_blob(shape)
+    if kind == "timestamp":
+        return _compile_timestamp()
+    if kind in ("float", "double"):
+        return _compile_number()
+    raise NotImplementedError(f"shape type {kind}")  # pragma: no cover - model has none
+
+
+def _compile_structure(shape: Shape) -> Checker:
+    members = {name: _compile(member) for name, member in shape.members.items()}
+    required = tuple(shape.required_members)
+
+    def check(value: Any, path: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise _type_error(path, "an object")
+        out = {}
+        for name, item in value.items():
+            checker = members.get(name)
+            if checker is None or item is None:
+                continue  # unknown members are ignored, as AWS JSON services do
+            out[name] = checker(item, _join(path, name))
+        for name in required:
+            if name not in out:
+                raise _Violation(_join(path, name), "null")
+        return out
+
+    return check
+
+
+def _check_length(size: int, path: str, low: int | None, high: int | None) -> None:
+    if low is not None and size < low:
+        raise _Violation(path, "min_length", low)
+    if high is not None and size > high:
+        raise _Violation(path, "max_length", high)
+
+
+def _compile_list(shape: Shape) -> Checker:
+    item_check = _compile(shape.member)
+    low, high = shape.metadata.get("min"), shape.metadata.get("max")
+    scalar_items = shape.member.type_name not in ("structure", "list", "map")
+
+    def check(value: Any, path: str) -> list[Any]:
+        if not isinstance(value, list):
+            raise _type_error(path, "a list")
+        _check_length(len(value), path, low, high)
+        try:
+            return [item_check(item, f"{path}.{i}.member") for i, item in enumerate(value, 1)]
+        except _Violation as violation:
+            if scalar_items and violation.path.startswith(path + "."):
+                # a scalar item's failure is reported on the list, wrapped
+                violation.path = path
+                violation.constraint = f"Member must satisfy constraint: [{violation.constraint}]"
+            raise
+
+    return check
+
+
+def _compile_map(shape: Shape) -> Checker:
+    key_check = _compile(shape.key)
+    value_check = _compile(shape.value)
+    low, high = shape.metadata.get("min"), shape.metadata.get("max")
+
+    def check(value: Any, path: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise _type_error(path, "a map")
+        _check_length(len(value), path, low, high)
+        return {key_check(k, path): value_check(v, f"{path}.{k}") for k, v in value.items()}
+
+    return check
+
+
+def _compile_string(shape: Shape) -> Checker:
+    low, high = shape.metadata.get("min"), shape.metadata.get("max")
+    pattern = shape.metadata.get("pattern")
+    matcher = re.compile(pattern).fullmatch if pattern else None
+    enum = frozenset(shape.enum) if shape.enum else None
+    enum_text = ", ".join(shape.enum) if shape.enum else ""
+
+    def check(value: Any, path: str) -> str:
+        if type(value) is not str:
+            raise _type_error(path, "a string")
+        if low is not None or high is not None:
+            _check_length(len(value), path, low, high)
+        if matcher is not None and matcher(value) is None:
+            raise _Violation(path, "pattern", pattern)
+        if enum is not None and value not in enum:
+            raise _Violation(path, "enum", enum_text)
+        return value
+
+    return check
+
+
+def _compile_integer(shape: Shape) -> Checker:
+    low, high = shape.metadata.get("min"), shape.metadata.get("max")
+
+    def check(value: Any, path: str) -> int:
+        if type(value) is not int:
+            raise _type_error(path, "an integer")
+        if low is not None and value < low:
+            raise _Violation(path, "min_value", low)
+        if high is not None and value > high:
+            raise _Violation(path, "max_value", high)
+        return value
+
+    return check
+
+
+def _compile_boolean() -> Checker:
+    def check(value: Any, path: str) -> bool:
+        if type(value) is not bool:
+            raise _type_error(path, "a boolean")
+        return value
+
+    return check
+
+
+def _compile_number() -> Checker:
+    def check(value: Any, path: str) -> float:
+        if type(value) not in (int, float):
+            raise _type_error(path, "a number")
+        return value
+
+    return check
+
+
+def _compile_timestamp() -> Checker:
+    def check(value: Any, path: str) -> _dt.datetime:
+        if type(value) not in (int, float):
+            raise _type_error(path, "a timestamp")
+        return _dt.datetime.fromtimestamp(value, _dt.timezone.utc)
+
+    return check
+
+
+def _compile_blob(shape: Shape) -> Checker:
+    low, high = shape.metadata.get("min"), shape.metadata.get("max")
+
+    def check(value: Any, path: str) -> bytes:
+        if type(value) is not str:
+            raise _type_error(path, "a base64 string")
+        try:
+            data = base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            raise SerializationException(f"Invalid base64 at '{path}'") from None
+        _check_length(len(data), path, low, high)
+        return data
+
+    return check
+
+
+# -- response encoding ------------------------------------------------------------------
+
+
+def _encode_extra(value: Any) -> Any:
+    if isinstance(value, _dt.datetime):
+        return value.timestamp()
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    raise TypeError(f"cannot encode {type(value).__name__}")
+
+
+_encoder = json.JSONEncoder(separators=(",", ":"), default=_encode_extra)
+
+
+def encode_result(result: dict[str, Any]) -> bytes:
+    """JSON 1.1 body of a successful call; datetimes become epoch seconds."""
+    return _encoder.encode(result).encode()
+
+
+def encode_error(error: ECRError) -> bytes:
+    return _encoder.encode(error.body()).encode()

@@ -1,0 +1,25 @@
+"""pytest fixtures, registered through the ``pytest11`` entry point (no conftest needed)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from .core import MockECR
+
+
+@pytest.fixture
+def ecr_mock() -> Iterator[MockECR]:
+    """An active mock_ecr for the test; the same object ``with mock_ecr() as m`` yields."""
+    with MockECR() as mock:
+        yield mock
+
+
+@pytest.fixture
+def ecr_client(ecr_mock: MockECR) -> Any:
+    """A boto3 ECR client in us-east-1, answered by ``ecr_mock``."""
+    import boto3
+
+    return boto3.client("ecr", region_name="us-east-1")
