@@ -1,0 +1,142 @@
+"""Content-addressed blob storage per registry, and which repositories hold which blobs.
+
+A blob pushed to two repositories of a registry is stored once. Blob bytes live in a
+``SpooledTemporaryFile``: small blobs stay in memory, large ones roll over to a
+temporary file on disk, so a 1 GiB layer costs disk, not RSS. Every file is closed
+(and so deleted) when the activation ends.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any, BinaryIO
+
+from .store import RegistryStore
+
+#: blobs (and uploads in progress) larger than this are spooled to a temporary file
+SPOOL_THRESHOLD = 8 * 1024 * 1024
+_READ_CHUNK = 1024 * 1024
+
+
+class BlobBuffer:
+    """Bytes being received in order (an upload), hashed as they arrive."""
+
+    def __init__(self) -> None:
+        self._file: BinaryIO = tempfile.SpooledTemporaryFile(max_size=SPOOL_THRESHOLD)  # type: ignore[assignment]
+        self._sha256 = hashlib.sha256()
+        self.size = 0
+        self.part_sizes: list[int] = []
+
+    def append(self, data: bytes) -> None:
+        self._file.write(data)
+        self._sha256.update(data)
+        self.size += len(data)
+        self.part_sizes.append(len(data))
+
+    @property
+    def digest(self) -> str:
+        return "sha256:" + self._sha256.hexdigest()
+
+    def seal(self, media_type: str | None = None) -> Blob:
+        """The finished blob; the buffer must not be used afterwards."""
+        return Blob(self.digest, self.size, self._file, media_type)
+
+    def discard(self) -> None:
+        self._file.close()
+
+
+class Blob:
+    """An immutable, stored blob: size, digest, and a way to stream its bytes."""
+
+    __slots__ = ("digest", "size", "media_type", "_file", "_lock")
+
+    def __init__(self, digest: str, size: int, file: BinaryIO, media_type: str | None = None) -> None:
+        self.digest = digest
+        self.size = size
+        self.media_type = media_type
+        self._file = file
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_bytes(cls, data: bytes, media_type: str | None = None) -> Blob:
+        buffer = BlobBuffer()
+        buffer.append(data)
+        return buffer.seal(media_type)
+
+    def chunks(self, chunk_size: int = _READ_CHUNK) -> Iterator[bytes]:
+        """The blob's bytes in order, ``chunk_size`` at a time (safe across threads)."""
+        offset = 0
+        while offset < self.size:
+            with self._lock:
+                self._file.seek(offset)
+                chunk = self._file.read(min(chunk_size, self.size - offset))
+            if not chunk:
+                return
+            offset += len(chunk)
+            yield chunk
+
+    def read(self) -> bytes:
+        return b"".join(self.chunks())
+
+    def close(self) -> None:
+        self._file.close()
+
+
+class RegistryBlobs:
+    """One registry's blobs, and per repository which it holds and how often images use them."""
+
+    def __init__(self) -> None:
+        #: digest -> Blob, shared by every repository of the registry
+        self.blobs: dict[str, Blob] = {}
+
+    def add(self, blob: Blob) -> Blob:
+        """Store ``blob`` unless an identical one is stored already; returns the stored one."""
+        existing = self.blobs.get(blob.digest)
+        if existing is not None:
+            blob.close()
+            return existing
+        self.blobs[blob.digest] = blob
+        return blob
+
+    def close(self) -> None:
+        for blob in self.blobs.values():
+            blob.close()
+        self.blobs.clear()
+
+
+def registry_blobs(store: RegistryStore, backend: Any) -> RegistryBlobs:
+    """The registry's blob storage, created (and scheduled for cleanup) on first use."""
+    blobs = store.extra.get("blobs")
+    if blobs is None:
+        blobs = store.extra["blobs"] = RegistryBlobs()
+        backend.cleanups.append(blobs.close)
+    return blobs
+
+
+def linked_digests(repository: Any) -> set[str]:
+    """Digests of the blobs uploaded to (and so pullable from) ``repository``."""
+    return repository.extra.setdefault("blob_links", set())
+
+
+def image_references(repository: Any) -> Counter[str]:
+    """How many images of ``repository`` reference each blob digest (config and layers)."""
+    return repository.extra.setdefault("blob_refs", Counter())
+
+
+def link_blob(store: RegistryStore, backend: Any, repository: Any, blob: Blob) -> Blob:
+    """Store ``blob`` in the registry (once) and make it part of ``repository``."""
+    stored = registry_blobs(store, backend).add(blob)
+    linked_digests(repository).add(stored.digest)
+    return stored
+
+
+def repository_blob(store: RegistryStore, repository: Any, digest: str) -> Blob | None:
+    """The blob ``digest`` if it was uploaded to ``repository``, else None."""
+    if digest not in linked_digests(repository):
+        return None
+    blobs = store.extra.get("blobs")
+    return blobs.blobs.get(digest) if blobs is not None else None
