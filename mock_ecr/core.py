@@ -203,15 +203,19 @@ class MockECR:
         teardown = getattr(cls, "teardown_method", None)
         template = self
 
-        @functools.wraps(setup)
-        def setup_method(instance: Any, *args: Any, **kwargs: Any) -> Any:
-            instance._mock_ecr_span = template._fresh().start()
-            return setup(instance, *args, **kwargs)
+        def call_hook(hook: Callable[..., Any], instance: Any, method: Any) -> Any:
+            # pytest passes the test method only to hooks that accept it
+            takes_method = getattr(getattr(hook, "__code__", None), "co_argcount", 2) > 1
+            return hook(instance, method) if takes_method else hook(instance)
 
-        def teardown_method(instance: Any, *args: Any, **kwargs: Any) -> Any:
+        def setup_method(instance: Any, method: Any = None) -> Any:
+            instance._mock_ecr_span = template._fresh().start()
+            return call_hook(setup, instance, method)
+
+        def teardown_method(instance: Any, method: Any = None) -> Any:
             try:
                 if teardown is not None:
-                    return teardown(instance, *args, **kwargs)
+                    return call_hook(teardown, instance, method)
             finally:
                 span = instance.__dict__.pop("_mock_ecr_span", None)
                 if span is not None:

@@ -1,0 +1,20 @@
+"""One call of every implemented operation, for wire-shape conformance checks."""
+
+from __future__ import annotations
+
+import json
+
+POLICY = json.dumps({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "ecr:*"}]})
+
+
+def run_every_operation(client) -> None:
+    repo = client.create_repository(repositoryName="wire", tags=[{"Key": "k", "Value": "v"}])["repository"]
+    client.describe_repositories()
+    client.set_repository_policy(repositoryName="wire", policyText=POLICY)
+    client.get_repository_policy(repositoryName="wire")
+    client.delete_repository_policy(repositoryName="wire")
+    client.get_authorization_token()
+    client.tag_resource(resourceArn=repo["repositoryArn"], tags=[{"Key": "a", "Value": "b"}])
+    client.list_tags_for_resource(resourceArn=repo["repositoryArn"])
+    client.untag_resource(resourceArn=repo["repositoryArn"], tagKeys=["a"])
+    client.delete_repository(repositoryName="wire", force=True)
