@@ -32,3 +32,11 @@ class Quotas:
                 "The operation did not succeed because it would cause a service limit to be exceeded. "
                 f"Repositories per registry: {self.repositories_per_registry}"
             )
+
+    def check_image_count(self, repository: Any) -> None:
+        """Refuse one more image in a repository that holds ``images_per_repository`` already."""
+        if repository.image_count() >= self.images_per_repository:
+            raise LimitExceededException(
+                f"The repository with name '{repository.name}' in registry with id '{repository.registry_id}' "
+                f"already has the maximum allowed number of images which is '{self.images_per_repository}'"
+            )

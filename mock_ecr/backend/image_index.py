@@ -1,0 +1,197 @@
+"""One repository's images, indexed for lookups and for stable, O(page) pagination.
+
+Two orders are kept, both by sequence numbers that only ever grow:
+
+* **images** (DescribeImages): an image gets a number when it is pushed and keeps it until
+  it is deleted; re-tagging never moves it.
+* **entries** (ListImages): one entry per (digest, tag) pair, plus one per untagged image.
+  An entry gets a number when it comes into being (a tag is put on an image, or an image
+  becomes untagged) and keeps it until it ends. A tag that moves ends one entry and starts
+  another at the end of the order.
+
+Pages resume after the last number a page returned (``pagination.page``), so a walk never
+repeats a record and never skips one that existed for the whole walk, however the
+repository changes meanwhile. Each order is also kept per tag status (tagged, untagged), so
+a filtered page costs a binary search plus its own length, like an unfiltered one.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from bisect import bisect_left, insort
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from .manifests import Manifest
+
+TAG_STATUSES = ("ANY", "TAGGED", "UNTAGGED")
+
+
+@dataclass(eq=False)
+class Image:
+    """One image (manifest) stored in a repository.
+
+    ``digest``, ``tags``, ``pushed_at`` and ``last_pulled_at`` are what other modules (the
+    lifecycle engine) read; ``tags`` is replaced, never mutated, so a reader holding it
+    sees a consistent value.
+    """
+
+    digest: str
+    manifest_text: str
+    manifest: Manifest
+    pushed_at: _dt.datetime
+    size: int
+    seq: int
+    tags: tuple[str, ...] = ()
+    last_pulled_at: _dt.datetime | None = None
+    #: entry number of each tag's ListImages entry, or of the untagged entry under None
+    entry_seqs: dict[str | None, int] = field(default_factory=dict)
+
+    @property
+    def media_type(self) -> str:
+        return self.manifest.media_type
+
+
+class _SortedKeys:
+    """A sorted list of sequence numbers: insert and remove by binary search."""
+
+    __slots__ = ("keys",)
+
+    def __init__(self) -> None:
+        self.keys: list[int] = []
+
+    def add(self, key: int) -> None:
+        if not self.keys or key > self.keys[-1]:
+            self.keys.append(key)  # the common case: a new number goes last
+        else:
+            insort(self.keys, key)
+
+    def remove(self, key: int) -> None:
+        index = bisect_left(self.keys, key)
+        if index < len(self.keys) and self.keys[index] == key:
+            del self.keys[index]
+
+
+class ImageIndex:
+    """A repository's images by digest, tags, and the two paging orders.
+
+    Lives in ``Repository.extra["images"]``; ``len()`` is the number of images, which is
+    what ``Repository.image_count()`` reads. Callers hold the registry lock.
+    """
+
+    def __init__(self) -> None:
+        self._next_seq = 0
+        self.by_digest: dict[str, Image] = {}
+        self.by_tag: dict[str, Image] = {}
+        #: image seq -> image
+        self.images_by_seq: dict[int, Image] = {}
+        #: entry seq -> (image, tag or None)
+        self.entries: dict[int, tuple[Image, str | None]] = {}
+        self._image_keys = {status: _SortedKeys() for status in TAG_STATUSES}
+        self._entry_keys = {status: _SortedKeys() for status in TAG_STATUSES}
+        #: child digest -> digests of the manifest lists / indexes that reference it
+        self.parents: dict[str, set[str]] = {}
+
+    def __len__(self) -> int:
+        return len(self.by_digest)
+
+    def __iter__(self) -> Iterator[Image]:
+        """Images in push order (a snapshot: safe to consume after the lock is released)."""
+        return iter([self.images_by_seq[key] for key in self._image_keys["ANY"].keys])
+
+    def _seq(self) -> int:
+        self._next_seq += 1
+        return self._next_seq
+
+    # -- lookups ---------------------------------------------------------------------------
+    def get(self, digest: str) -> Image | None:
+        return self.by_digest.get(digest)
+
+    def tagged(self, tag: str) -> Image | None:
+        return self.by_tag.get(tag)
+
+    def image_keys(self, tag_status: str = "ANY") -> list[int]:
+        """Image numbers in push order (read-only view for ``pagination.page``)."""
+        return self._image_keys[tag_status].keys
+
+    def entry_keys(self, tag_status: str = "ANY") -> list[int]:
+        return self._entry_keys[tag_status].keys
+
+    # -- changes ---------------------------------------------------------------------------
+    def add(self, digest: str, text: str, manifest: Manifest, pushed_at: _dt.datetime, size: int) -> Image:
+        """Store a new, untagged image."""
+        image = Image(digest, text, manifest, pushed_at, size, self._seq())
+        self.by_digest[digest] = image
+        self.images_by_seq[image.seq] = image
+        for key in ("ANY", "UNTAGGED"):
+            self._image_keys[key].add(image.seq)
+        self._start_entry(image, None)
+        for child in manifest.child_digests():
+            self.parents.setdefault(child, set()).add(digest)
+        return image
+
+    def tag(self, image: Image, tag: str) -> Image | None:
+        """Put ``tag`` on ``image``, taking it off the image that had it; returns that image."""
+        previous = self.by_tag.get(tag)
+        if previous is image:
+            return None
+        if previous is not None:
+            self._untag(previous, tag)
+        if not image.tags:
+            self._end_entry(image, None)
+            self._move_image(image, "UNTAGGED", "TAGGED")
+        image.tags = (*image.tags, tag)
+        self.by_tag[tag] = image
+        self._start_entry(image, tag)
+        return previous
+
+    def untag(self, image: Image, tag: str) -> None:
+        self._untag(image, tag)
+
+    def remove(self, image: Image) -> None:
+        """Delete ``image`` and all its tags."""
+        for tag in image.tags:
+            del self.by_tag[tag]
+        for entry in list(image.entry_seqs):
+            self._end_entry(image, entry)
+        image.tags = ()
+        del self.by_digest[image.digest]
+        del self.images_by_seq[image.seq]
+        for keys in self._image_keys.values():
+            keys.remove(image.seq)
+        for child in image.manifest.child_digests():
+            referrers = self.parents.get(child)
+            if referrers is not None:
+                referrers.discard(image.digest)
+                if not referrers:
+                    del self.parents[child]
+
+    def referrers(self, digest: str) -> set[str]:
+        """Digests of the manifest lists / indexes in the repository that list ``digest``."""
+        return self.parents.get(digest, set())
+
+    # -- internals -------------------------------------------------------------------------
+    def _untag(self, image: Image, tag: str) -> None:
+        self._end_entry(image, tag)
+        del self.by_tag[tag]
+        image.tags = tuple(t for t in image.tags if t != tag)
+        if not image.tags:
+            self._move_image(image, "TAGGED", "UNTAGGED")
+            self._start_entry(image, None)
+
+    def _move_image(self, image: Image, old: str, new: str) -> None:
+        self._image_keys[old].remove(image.seq)
+        self._image_keys[new].add(image.seq)
+
+    def _start_entry(self, image: Image, tag: str | None) -> None:
+        seq = self._seq()
+        image.entry_seqs[tag] = seq
+        self.entries[seq] = (image, tag)
+        for key in ("ANY", "TAGGED" if tag is not None else "UNTAGGED"):
+            self._entry_keys[key].add(seq)
+
+    def _end_entry(self, image: Image, tag: str | None) -> None:
+        seq = image.entry_seqs.pop(tag)
+        del self.entries[seq]
+        for key in ("ANY", "TAGGED" if tag is not None else "UNTAGGED"):
+            self._entry_keys[key].remove(seq)

@@ -1,0 +1,230 @@
+"""Image manifests: media types, digests, and what a manifest references (pure; no state).
+
+ECR stores five manifest formats:
+
+* Docker image manifest v2 schema 2 and OCI image manifest: a ``config`` blob and
+  ``layers`` blobs, each a descriptor ``{mediaType, digest, size[, urls]}``;
+* Docker manifest list and OCI image index: ``manifests``, descriptors of child manifests;
+* Docker schema 1 (``v1+json`` unsigned, ``v1+prettyjws`` signed): ``fsLayers`` blob sums.
+
+The digest of a manifest is the sha256 of its exact bytes, except for signed schema 1,
+whose digest covers the JWS payload: the manifest without its ``signatures``, rebuilt from
+the signature's protected header as libtrust does (the first ``formatLength`` bytes, then
+the base64url-decoded ``formatTail``). A manifest ECR cannot read is refused with the one
+message real ECR uses for every such case: ``'Invalid JSON syntax'``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import InvalidParameterException
+
+DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
+DOCKER_MANIFEST_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
+OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+OCI_INDEX = "application/vnd.oci.image.index.v1+json"
+DOCKER_SCHEMA1 = "application/vnd.docker.distribution.manifest.v1+json"
+DOCKER_SCHEMA1_SIGNED = "application/vnd.docker.distribution.manifest.v1+prettyjws"
+
+IMAGE_TYPES = frozenset({DOCKER_MANIFEST, OCI_MANIFEST})
+INDEX_TYPES = frozenset({DOCKER_MANIFEST_LIST, OCI_INDEX})
+SCHEMA1_TYPES = frozenset({DOCKER_SCHEMA1, DOCKER_SCHEMA1_SIGNED})
+SUPPORTED_TYPES = IMAGE_TYPES | INDEX_TYPES | SCHEMA1_TYPES
+
+#: the digest grammar of the OCI image spec (algorithm ":" encoded)
+_DIGEST = re.compile(r"[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+")
+
+
+def invalid_manifest() -> InvalidParameterException:
+    return InvalidParameterException(
+        "Invalid parameter at 'ImageManifest' failed to satisfy constraint: 'Invalid JSON syntax'"
+    )
+
+
+@dataclass(frozen=True)
+class Descriptor:
+    """A reference from a manifest to a blob or a child manifest."""
+
+    digest: str
+    size: int | None
+    media_type: str | None = None
+    #: a foreign (non-distributable) layer lists where to fetch it; the registry holds no copy
+    urls: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What ECR learns from a manifest it accepts."""
+
+    media_type: str
+    digest: str
+    #: config blob (image manifests only)
+    config: Descriptor | None
+    #: layer blobs, in manifest order (schema 1 ``fsLayers`` have no size)
+    layers: tuple[Descriptor, ...]
+    #: child manifests (manifest lists and indexes only)
+    manifests: tuple[Descriptor, ...]
+    #: the OCI ``subject`` this manifest refers to, if any
+    subject_digest: str | None = None
+
+    @property
+    def is_index(self) -> bool:
+        return self.media_type in INDEX_TYPES
+
+    @property
+    def artifact_media_type(self) -> str | None:
+        """DescribeImages' ``artifactMediaType``: the config's media type."""
+        return self.config.media_type if self.config is not None else None
+
+    def blob_digests(self) -> tuple[str, ...]:
+        """Digests of the blobs the repository must hold: config and layers, except foreign
+        layers (those with ``urls``); each digest once, in manifest order."""
+        found = [self.config] if self.config is not None else []
+        found.extend(layer for layer in self.layers if not layer.urls)
+        return tuple(dict.fromkeys(d.digest for d in found))
+
+    def child_digests(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(d.digest for d in self.manifests))
+
+    def layers_size(self) -> int:
+        """Sum of the layer sizes the manifest declares (compressed, as pushed)."""
+        return sum(layer.size or 0 for layer in self.layers)
+
+
+def manifest_digest(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def parse(text: str, declared_media_type: str | None = None) -> Manifest:
+    """Parse ``text`` as PutImage does; ``declared_media_type`` is ``imageManifestMediaType``.
+
+    The media type is the declared one, else the manifest's own ``mediaType``. A manifest
+    that is not JSON, has no media type, declares one that disagrees with its own, has an
+    unsupported media type or lacks the members its type requires is refused with
+    InvalidParameterException ``'Invalid JSON syntax'``.
+    """
+    data = text.encode("utf-8")
+    try:
+        document = json.loads(text)
+    except ValueError:
+        raise invalid_manifest() from None
+    if not isinstance(document, dict):
+        raise invalid_manifest()
+    own = document.get("mediaType")
+    if own is not None and not isinstance(own, str):
+        raise invalid_manifest()
+    media_type = declared_media_type or own
+    if media_type is None or media_type not in SUPPORTED_TYPES:
+        raise invalid_manifest()
+    if own is not None and own != media_type:
+        raise invalid_manifest()
+    if media_type in IMAGE_TYPES:
+        return _image_manifest(document, media_type, manifest_digest(data))
+    if media_type in INDEX_TYPES:
+        return _index(document, media_type, manifest_digest(data))
+    return _schema1(document, data, media_type)
+
+
+def _descriptor(value: Any, *, sized: bool = True) -> Descriptor:
+    if not isinstance(value, dict):
+        raise invalid_manifest()
+    digest, size, media_type = value.get("digest"), value.get("size"), value.get("mediaType")
+    if not isinstance(digest, str) or _DIGEST.fullmatch(digest) is None:
+        raise invalid_manifest()
+    if sized and (type(size) is not int or size < 0):
+        raise invalid_manifest()
+    if media_type is not None and not isinstance(media_type, str):
+        raise invalid_manifest()
+    urls = value.get("urls") or ()
+    if not isinstance(urls, (list, tuple)) or not all(isinstance(url, str) for url in urls):
+        raise invalid_manifest()
+    return Descriptor(digest, size, media_type, tuple(urls))
+
+
+def _descriptor_list(value: Any) -> tuple[Descriptor, ...]:
+    if not isinstance(value, list):
+        raise invalid_manifest()
+    return tuple(_descriptor(item) for item in value)
+
+
+def _schema_version(document: dict[str, Any], expected: int) -> None:
+    if document.get("schemaVersion") != expected:
+        raise invalid_manifest()
+
+
+def _subject(document: dict[str, Any]) -> str | None:
+    subject = document.get("subject")
+    return _descriptor(subject).digest if subject is not None else None
+
+
+def _image_manifest(document: dict[str, Any], media_type: str, digest: str) -> Manifest:
+    _schema_version(document, 2)
+    config = _descriptor(document.get("config"))
+    layers = _descriptor_list(document.get("layers", [] if media_type == OCI_MANIFEST else None))
+    return Manifest(media_type, digest, config, layers, (), _subject(document))
+
+
+def _index(document: dict[str, Any], media_type: str, digest: str) -> Manifest:
+    _schema_version(document, 2)
+    manifests = _descriptor_list(document.get("manifests"))
+    return Manifest(media_type, digest, None, (), manifests, _subject(document))
+
+
+def _schema1(document: dict[str, Any], data: bytes, media_type: str) -> Manifest:
+    _schema_version(document, 1)
+    fs_layers = document.get("fsLayers")
+    if not isinstance(fs_layers, list) or not fs_layers:
+        raise invalid_manifest()
+    layers = []
+    for item in fs_layers:
+        if not isinstance(item, dict):
+            raise invalid_manifest()
+        layers.append(_descriptor({"digest": item.get("blobSum")}, sized=False))
+    signatures = document.get("signatures")
+    if media_type == DOCKER_SCHEMA1_SIGNED or signatures is not None:
+        payload = signed_payload(data, signatures)
+    else:
+        payload = data
+    return Manifest(media_type, manifest_digest(payload), None, tuple(layers), ())
+
+
+def _b64url(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def signed_payload(data: bytes, signatures: Any) -> bytes:
+    """The bytes a schema 1 JWS signature covers: the manifest without ``signatures``.
+
+    Each signature's protected header records ``formatLength`` (how many leading bytes of
+    the manifest are payload) and ``formatTail`` (base64url of the bytes that close the
+    JSON object after the ``signatures`` member is cut away).
+    """
+    if not isinstance(signatures, list) or not signatures:
+        raise invalid_manifest()
+    payload = None
+    for signature in signatures:
+        try:
+            header = json.loads(_b64url(signature["protected"]))
+            length, tail = header["formatLength"], _b64url(header["formatTail"])
+        except (KeyError, TypeError, ValueError, binascii.Error):
+            raise invalid_manifest() from None
+        if type(length) is not int or not 0 < length <= len(data):
+            raise invalid_manifest()
+        candidate = data[:length] + tail
+        if payload is not None and candidate != payload:
+            raise invalid_manifest()  # signatures must agree on what they sign
+        payload = candidate
+    assert payload is not None
+    try:
+        if not isinstance(json.loads(payload), dict):
+            raise invalid_manifest()
+    except (ValueError, UnicodeDecodeError):
+        raise invalid_manifest() from None
+    return payload
