@@ -239,6 +239,21 @@ class MockECR:
     def backend(self) -> Backend:
         return self._require_activation().backend
 
+    def apply_lifecycle_policies(
+        self, *, region: str | None = None, account_id: str | None = None, repository_name: str | None = None
+    ) -> list[Any]:
+        """Run the stored lifecycle policies now, as ECR does in the background within a day.
+
+        Selects repositories by region, registry account and name (each ``None`` for all),
+        deletes the images their policies expire at the current (freezegun) time, and
+        returns them as ``ExpiredImage`` records. See ``backend/lifecycle.py``.
+        """
+        from .backend.lifecycle import apply_lifecycle_policies
+
+        return apply_lifecycle_policies(
+            self.backend, region=region, account_id=account_id, repository_name=repository_name
+        )
+
 
 @overload
 def mock_ecr(target: None = None, /, *, account_id: str | None = None) -> MockECR: ...

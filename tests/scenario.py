@@ -5,6 +5,17 @@ from __future__ import annotations
 import json
 
 POLICY = json.dumps({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "ecr:*"}]})
+LIFECYCLE_POLICY = json.dumps(
+    {
+        "rules": [
+            {
+                "rulePriority": 1,
+                "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 1},
+                "action": {"type": "expire"},
+            }
+        ]
+    }
+)
 
 
 def run_every_operation(client) -> None:
@@ -17,4 +28,9 @@ def run_every_operation(client) -> None:
     client.tag_resource(resourceArn=repo["repositoryArn"], tags=[{"Key": "a", "Value": "b"}])
     client.list_tags_for_resource(resourceArn=repo["repositoryArn"])
     client.untag_resource(resourceArn=repo["repositoryArn"], tagKeys=["a"])
+    client.put_lifecycle_policy(repositoryName="wire", lifecyclePolicyText=LIFECYCLE_POLICY)
+    client.get_lifecycle_policy(repositoryName="wire")
+    client.start_lifecycle_policy_preview(repositoryName="wire")
+    client.get_lifecycle_policy_preview(repositoryName="wire")
+    client.delete_lifecycle_policy(repositoryName="wire")
     client.delete_repository(repositoryName="wire", force=True)

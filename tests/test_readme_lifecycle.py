@@ -1,0 +1,108 @@
+"""The README's lifecycle recipe, run as written.
+
+The ``python`` blocks of the README's "Lifecycle policies" section are copied verbatim from
+this module (between the RECIPE markers); ``test_readme_blocks_are_this_code`` fails if
+they drift apart.
+"""
+
+# --- RECIPE START ---------------------------------------------------------------------------
+import hashlib
+import json
+from datetime import datetime, timedelta, timezone
+
+from freezegun import freeze_time
+
+EXPIRE_OLD_UNTAGGED = json.dumps({
+    "rules": [{
+        "rulePriority": 1,
+        "description": "Expire untagged images older than 14 days",
+        "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed",
+                      "countUnit": "days", "countNumber": 14},
+        "action": {"type": "expire"},
+    }]
+})
+
+
+def push(ecr, repository, number, tag=None):
+    """Push a tiny OCI image (its config blob is unique per ``number``); returns its digest."""
+    config = json.dumps({"image": number}).encode()
+    config_digest = "sha256:" + hashlib.sha256(config).hexdigest()
+    upload_id = ecr.initiate_layer_upload(repositoryName=repository)["uploadId"]
+    ecr.upload_layer_part(repositoryName=repository, uploadId=upload_id, layerPartBlob=config,
+                          partFirstByte=0, partLastByte=len(config) - 1)
+    ecr.complete_layer_upload(repositoryName=repository, uploadId=upload_id, layerDigests=[config_digest])
+    manifest = json.dumps({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                   "digest": config_digest, "size": len(config)},
+        "layers": [],
+    })
+    tagged = {"imageTag": tag} if tag else {}
+    image = ecr.put_image(repositoryName=repository, imageManifest=manifest, **tagged)["image"]
+    return image["imageId"]["imageDigest"]
+
+
+def test_old_untagged_images_expire(ecr_client, ecr_mock):
+    with freeze_time("2024-01-01") as clock:
+        ecr_client.create_repository(repositoryName="app")
+        old = push(ecr_client, "app", 1)
+        release = push(ecr_client, "app", 2, tag="v1.0")
+        clock.tick(timedelta(days=20))
+        recent = push(ecr_client, "app", 3)
+        ecr_client.put_lifecycle_policy(repositoryName="app", lifecyclePolicyText=EXPIRE_OLD_UNTAGGED)
+
+        clock.tick(timedelta(days=10))  # 30 days after the first pushes
+        expired = ecr_mock.apply_lifecycle_policies()
+
+        assert [image.digest for image in expired] == [old]
+        remaining = ecr_client.describe_images(repositoryName="app")["imageDetails"]
+        assert {image["imageDigest"] for image in remaining} == {release, recent}
+        policy = ecr_client.get_lifecycle_policy(repositoryName="app")
+        assert policy["lastEvaluatedAt"] == datetime(2024, 1, 31, tzinfo=timezone.utc)
+
+
+def test_preview_first(ecr_client):
+    with freeze_time("2024-01-01") as clock:
+        ecr_client.create_repository(repositoryName="app")
+        old = push(ecr_client, "app", 1)
+        clock.tick(timedelta(days=30))
+
+        started = ecr_client.start_lifecycle_policy_preview(
+            repositoryName="app", lifecyclePolicyText=EXPIRE_OLD_UNTAGGED)
+        assert started["status"] == "IN_PROGRESS"
+        ecr_client.get_waiter("lifecycle_policy_preview_complete").wait(repositoryName="app")
+        preview = ecr_client.get_lifecycle_policy_preview(repositoryName="app")
+
+        assert preview["status"] == "COMPLETE"
+        assert [r["imageDigest"] for r in preview["previewResults"]] == [old]
+        assert preview["summary"] == {"expiringImageTotalCount": 1}
+        assert ecr_client.describe_images(repositoryName="app")["imageDetails"]  # nothing deleted
+# --- RECIPE END-----------------------------------------------------------------------------
+
+SECTION = "## Lifecycle policies"
+
+
+def python_blocks(markdown: str) -> list[str]:
+    """The ``python`` code blocks of the lifecycle section of ``markdown``."""
+    import re
+
+    start = markdown.index(SECTION)
+    following = markdown.find("\n## ", start + len(SECTION))
+    section = markdown[start:following if following >= 0 else None]
+    return re.findall(r"```python\n(.*?)```", section, flags=re.DOTALL)
+
+
+def test_readme_blocks_are_this_code():
+    from pathlib import Path
+
+    import pytest
+
+    readme = Path(__file__).resolve().parent.parent / "README.md"
+    if not readme.exists() or SECTION not in readme.read_text():
+        pytest.skip("the README has no lifecycle section yet")
+    blocks = python_blocks(readme.read_text())
+    assert blocks, "the lifecycle section shows no python code"
+    module = Path(__file__).read_text()
+    for block in blocks:
+        assert block in module, f"README block not in {Path(__file__).name}:\n{block}"
