@@ -18,7 +18,9 @@ from typing import Any, TypeVar, overload
 
 from . import intercept, protocol
 from .backend import Backend
+from .backend.quotas import Quotas
 from .errors import ECRError
+from .faults import Fault, Faults
 from .recording import CallLog
 
 DEFAULT_ACCOUNT_ID = "123456789012"
@@ -45,7 +47,12 @@ class Activation:
     def __init__(self) -> None:
         self.backend = Backend()
         self.calls = CallLog()
+        self.faults = Faults()
+        #: the faults by operation; empty (falsy) unless a test injected one
+        self.fault_rules = self.faults.rules
         self.mocks: list[MockECR] = []
+        #: (mock, quota values it replaced) per start of a mock configured with quotas
+        self._quota_layers: list[tuple[MockECR, dict[str, int]]] = []
         self._saved_env: dict[str, str | None] = {}
         self._region = DEFAULT_REGION
 
@@ -81,6 +88,8 @@ class Activation:
         """Answer one call: validate, run, record; returns the JSON body or raises."""
         account_id = self.account_id()
         try:
+            if self.fault_rules:
+                self.faults.check(operation, region, account_id, raw_params)
             params = protocol.decode_params(operation, raw_params)
             result = self.backend.handle(operation, account_id, region, params)
         except ECRError as error:
@@ -88,6 +97,28 @@ class Activation:
             raise
         self.calls.record(operation, raw_params, region, account_id, result, None)
         return protocol.encode_result(result)
+
+    # -- quotas and reset -----------------------------------------------------------------
+    def apply_quotas(self, mock: "MockECR") -> None:
+        """A mock configured with quotas starts: its values apply until it stops."""
+        quotas = self.backend.quotas
+        self._quota_layers.append((mock, quotas.values(mock.quota_overrides)))
+        quotas.update(mock.quota_overrides)
+
+    def restore_quotas(self, mock: "MockECR") -> None:
+        for index in range(len(self._quota_layers) - 1, -1, -1):
+            if self._quota_layers[index][0] is mock:
+                self.backend.quotas.update(self._quota_layers.pop(index)[1])
+                return
+
+    def reset(self) -> None:
+        """Drop every registry, call and fault; quotas return to what the active mocks configured."""
+        old, self.backend = self.backend, Backend()
+        old.close()
+        for mock, _ in self._quota_layers:
+            self.backend.quotas.update(mock.quota_overrides)
+        self.faults.clear()
+        self.calls.clear()
 
 
 def _start(mock: "MockECR") -> Activation:
@@ -99,6 +130,8 @@ def _start(mock: "MockECR") -> Activation:
             activation.open()
             _activation = activation
         activation.mocks.append(mock)
+        if mock.quota_overrides:
+            activation.apply_quotas(mock)
         return activation
 
 
@@ -113,6 +146,8 @@ def _stop(mock: "MockECR") -> None:
             if activation.mocks[index] is mock:
                 del activation.mocks[index]
                 break
+        if mock.quota_overrides:
+            activation.restore_quotas(mock)
         if not activation.mocks:
             _activation = None
             activation.close()
@@ -121,8 +156,10 @@ def _stop(mock: "MockECR") -> None:
 class MockECR:
     """A mock of Amazon ECR; use as decorator, context manager, or with start()/stop()."""
 
-    def __init__(self, *, account_id: str | None = None) -> None:
+    def __init__(self, *, account_id: str | None = None, quotas: dict[str, int] | None = None) -> None:
         self._account_id = account_id
+        #: quota values this mock sets while active (checked now, so a typo fails here)
+        self.quota_overrides = Quotas.checked(quotas)
         self._activation: Activation | None = None
         self._depth = 0
 
@@ -166,7 +203,7 @@ class MockECR:
 
     def _fresh(self) -> "MockECR":
         """A mock with the same settings, so one decorated test's state never leaks into another's."""
-        return MockECR(account_id=self._account_id)
+        return MockECR(account_id=self._account_id, quotas=self.quota_overrides)
 
     def _decorate_callable(self, func: Callable[..., Any]) -> Callable[..., Any]:
         if inspect.iscoroutinefunction(func):
@@ -239,37 +276,91 @@ class MockECR:
     def backend(self) -> Backend:
         return self._require_activation().backend
 
-    def apply_lifecycle_policies(
-        self, *, region: str | None = None, account_id: str | None = None, repository_name: str | None = None
-    ) -> list[Any]:
-        """Run the stored lifecycle policies now, as ECR does in the background within a day.
+    def _require_active(self) -> Activation:
+        if not self.active or self._activation is None:
+            raise RuntimeError("this mock_ecr is not active; start it (or use it as decorator / context manager) first")
+        return self._activation
 
-        Selects repositories by region, registry account and name (each ``None`` for all),
-        deletes the images their policies expire at the current (freezegun) time, and
-        returns them as ``ExpiredImage`` records. See ``backend/lifecycle.py``.
+    # -- test-author tooling (faults.py, seeding.py, inspection.py) -----------------------------
+    @property
+    def quotas(self) -> Quotas:
+        """The service quotas in force (shared by nested mocks; see README "Service quotas")."""
+        return self._require_active().backend.quotas
+
+    def inject_error(
+        self,
+        operation: str,
+        code: str,
+        *,
+        count: int | None | object = ...,
+        message: str | None = None,
+        region: str | None = None,
+        account_id: str | None = None,
+        rate: float | None = None,
+        seed: int | None = None,
+    ) -> Fault:
+        """Make the next ``count`` calls of ``operation`` answer ``code`` instead of running.
+
+        ``count`` defaults to 1, or to None (every call until ``clear_errors``) when ``rate``
+        is given; ``rate`` fails each matching call with that probability (reproducibly with
+        ``seed``). ``region`` / ``account_id`` restrict the fault to calls signed for that
+        region / addressing that account's registry. ``operation`` may be ``"*"``.
         """
-        from .backend.lifecycle import apply_lifecycle_policies
-
-        return apply_lifecycle_policies(
-            self.backend, region=region, account_id=account_id, repository_name=repository_name
+        if count is ...:
+            count = None if rate is not None else 1
+        return self._require_active().faults.inject(
+            operation, code, count=count, message=message, region=region,  # type: ignore[arg-type]
+            account_id=account_id, rate=rate, seed=seed,
         )
+
+    def clear_errors(self) -> None:
+        """Remove every injected error."""
+        self._require_active().faults.clear()
+
+    def reset(self) -> None:
+        """Drop all registries, recorded calls and injected errors; the mock stays active."""
+        self._require_active().reset()
+
+    def push_image(self, repository_name: str, tag: str | None = None, **options: Any) -> Any:
+        """Push a valid image through the ECR API; returns a ``PushedImage``. See ``seeding.push_image``."""
+        from .seeding import push_image
+
+        return push_image(self, self._require_active(), repository_name, tag, **options)
+
+    def state(self, *, region: str | None = None, account_id: str | None = None) -> Any:
+        """A read-only snapshot of one registry (default: this mock's account, default region)."""
+        from .inspection import registry_state
+
+        activation = self._require_active()
+        return registry_state(
+            activation.backend, account_id or self.account_id, region or activation.default_region()
+        )
+
+    def registries(self) -> Any:
+        """Read-only snapshots of every registry that holds anything."""
+        from .inspection import all_registries
+
+        return all_registries(self._require_active().backend)
 
 
 @overload
-def mock_ecr(target: None = None, /, *, account_id: str | None = None) -> MockECR: ...
+def mock_ecr(
+    target: None = None, /, *, account_id: str | None = None, quotas: dict[str, int] | None = None
+) -> MockECR: ...
 @overload
 def mock_ecr(target: type[T], /) -> type[T]: ...
 @overload
 def mock_ecr(target: Callable[..., T], /) -> Callable[..., T]: ...
 
 
-def mock_ecr(target: Any = None, /, *, account_id: str | None = None) -> Any:
+def mock_ecr(target: Any = None, /, *, account_id: str | None = None, quotas: dict[str, int] | None = None) -> Any:
     """Mock Amazon ECR for every botocore client while active.
 
     ``@mock_ecr`` / ``@mock_ecr(...)`` on a test function, method or class;
     ``with mock_ecr() as m:``; or ``m = mock_ecr(); m.start(); ...; m.stop()``.
+    ``quotas`` overrides service quotas by name (``Quotas`` in ``backend/quotas.py``).
     """
-    mock = MockECR(account_id=account_id)
+    mock = MockECR(account_id=account_id, quotas=quotas)
     if target is None:
         return mock
     return mock(target)

@@ -59,6 +59,7 @@ def _policy_not_found(name: str, registry_id: str) -> RepositoryPolicyNotFoundEx
 @operation("SetRepositoryPolicy")
 def set_repository_policy(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     repository = get_repository(ctx.store, params["repositoryName"])
+    ctx.backend.quotas.check_text_length("policyText", params["policyText"], "repository_policy_length")
     validate_policy_text(params["policyText"])
     repository.policy_text = params["policyText"]
     return {

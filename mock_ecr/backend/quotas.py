@@ -1,11 +1,26 @@
-"""Service quotas with AWS's documented defaults, overridable per mock."""
+"""Service quotas with AWS's documented defaults, overridable per mock.
+
+Sources of the defaults (checked 2026):
+
+* "Amazon ECR service quotas", https://docs.aws.amazon.com/AmazonECR/latest/userguide/service-quotas.html:
+  repositories per registry ("Registered repositories") 100,000; images per repository
+  100,000; layer parts 4,200; minimum layer part size 5 MiB; maximum layer part size
+  10 MiB; lifecycle policy length 30,720 characters.
+* ``TooManyTagsException`` in the ECR API reference: at most 50 tags per repository.
+* botocore's ECR model: ``RepositoryPolicyText`` is at most 10,240 characters. (The model
+  lets ``layerPartBlob`` be 20 MiB; ECR documents 10 MiB as the part size it accepts and
+  answers 10 MiB as ``partSize`` from InitiateLayerUpload, so 10 MiB is the default and a
+  test may raise it to 20 MiB.)
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from typing import Any
 
-from ..errors import LimitExceededException
+from ..errors import LimitExceededException, invalid_parameter
+
+MIB = 1024 * 1024
 
 
 @dataclass
@@ -18,6 +33,16 @@ class Quotas:
     images_per_repository: int = 100_000
     #: tags per resource
     tags_per_resource: int = 50
+    #: parts one layer upload may have ("Layer parts")
+    layer_parts_per_upload: int = 4_200
+    #: bytes every part of an upload but the last must have ("Minimum layer part size")
+    min_layer_part_size: int = 5 * MIB
+    #: bytes one layer part may have ("Maximum layer part size")
+    max_layer_part_size: int = 10 * MIB
+    #: characters of a lifecycle policy ("Lifecycle policy length")
+    lifecycle_policy_length: int = 30_720
+    #: characters of a repository policy (the model's ``RepositoryPolicyText`` maximum)
+    repository_policy_length: int = 10_240
 
     def update(self, overrides: dict[str, Any]) -> None:
         known = {f.name for f in fields(self)}
@@ -40,3 +65,40 @@ class Quotas:
                 f"The repository with name '{repository.name}' in registry with id '{repository.registry_id}' "
                 f"already has the maximum allowed number of images which is '{self.images_per_repository}'"
             )
+
+    # -- configuration ----------------------------------------------------------------------
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(cls))
+
+    @classmethod
+    def checked(cls, overrides: dict[str, Any] | None) -> dict[str, int]:
+        """``overrides`` as quota values, or ValueError naming what is wrong (nothing is applied)."""
+        known = cls.names()
+        out: dict[str, int] = {}
+        for name, value in (overrides or {}).items():
+            if name not in known:
+                raise ValueError(f"unknown quota {name!r}; known quotas: {', '.join(sorted(known))}")
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"quota {name!r} must be a non-negative int, not {value!r}")
+            out[name] = value
+        return out
+
+    def values(self, names: Any = None) -> dict[str, int]:
+        """The current value of each quota in ``names`` (all by default)."""
+        return {name: getattr(self, name) for name in (names if names is not None else self.names())}
+
+    # -- checks feature modules call ------------------------------------------------------------
+    def check_layer_part_count(self, parts_received: int) -> None:
+        """Refuse one more part for an upload that has ``layer_parts_per_upload`` already."""
+        if parts_received >= self.layer_parts_per_upload:
+            raise LimitExceededException(
+                "The operation did not succeed because it would cause a service limit to be exceeded. "
+                f"Layer parts: {self.layer_parts_per_upload}"
+            )
+
+    def check_text_length(self, member: str, text: str, quota: str) -> None:
+        """Refuse a policy text longer than the quota ``quota``, in the model constraint's wording."""
+        limit = getattr(self, quota)
+        if len(text) > limit:
+            raise invalid_parameter(member, f"Member must have length less than or equal to {limit}")

@@ -118,7 +118,7 @@ def create_repository(ctx: RequestContext, params: dict[str, Any]) -> dict[str, 
         raise RepositoryAlreadyExistsException(
             f"The repository with name '{name}' already exists in the registry with id '{store.account_id}'"
         )
-    tags = tagging.validate_new_tags(params.get("tags") or [], {})
+    tags = tagging.validate_new_tags(params.get("tags") or [], {}, ctx.backend.quotas.tags_per_resource)
     mode, exclusions = _mutability(params)
     encryption = _encryption(params, store.account_id, store.region)
     ctx.backend.quotas.check_repository_count(store)
