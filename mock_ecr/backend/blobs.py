@@ -20,25 +20,58 @@ from .store import RegistryStore
 #: blobs (and uploads in progress) larger than this are spooled to a temporary file
 SPOOL_THRESHOLD = 8 * 1024 * 1024
 _READ_CHUNK = 1024 * 1024
+#: parts at least this big are written (and hashed) on a worker thread
+_BACKGROUND_WRITE = 1024 * 1024
 
 
 class BlobBuffer:
-    """Bytes being received in order (an upload), hashed as they arrive."""
+    """Bytes being received in order (an upload), hashed as they arrive.
+
+    A large part is written and hashed on a short-lived worker thread while the caller
+    goes on (both release the GIL, so on more than one core the client serializes its next
+    part meanwhile). At most one part is in flight: the next ``append``, ``digest``,
+    ``seal`` or ``discard`` waits for it, so bytes land in order and the buffer holds at
+    most one part beyond what is written.
+    """
 
     def __init__(self) -> None:
         self._file: BinaryIO = tempfile.SpooledTemporaryFile(max_size=SPOOL_THRESHOLD)  # type: ignore[assignment]
         self._sha256 = hashlib.sha256()
         self.size = 0
         self.part_sizes: list[int] = []
+        self._writer: threading.Thread | None = None
+        self._failure: BaseException | None = None
 
     def append(self, data: bytes) -> None:
-        self._file.write(data)
-        self._sha256.update(data)
+        self._settle()
         self.size += len(data)
         self.part_sizes.append(len(data))
+        if len(data) < _BACKGROUND_WRITE:
+            self._store(data)
+            return
+        self._writer = threading.Thread(target=self._store, args=(data,), name="mock-ecr-blob-writer", daemon=True)
+        self._writer.start()
+
+    def _store(self, data: bytes) -> None:
+        try:
+            self._file.write(data)
+            self._sha256.update(data)
+        except BaseException as failure:  # re-raised to the caller by the next _settle()
+            self._failure = failure
+
+    def _settle(self) -> None:
+        """Wait for the part in flight; raise what writing it raised."""
+        writer = self._writer
+        if writer is not None:
+            writer.join()
+            self._writer = None
+        failure, self._failure = self._failure, None
+        if failure is not None:
+            raise failure
 
     @property
     def digest(self) -> str:
+        self._settle()
         return "sha256:" + self._sha256.hexdigest()
 
     def seal(self, media_type: str | None = None) -> Blob:
@@ -46,7 +79,10 @@ class BlobBuffer:
         return Blob(self.digest, self.size, self._file, media_type)
 
     def discard(self) -> None:
-        self._file.close()
+        try:
+            self._settle()
+        finally:
+            self._file.close()
 
 
 class Blob:
