@@ -6,7 +6,6 @@ they drift apart.
 """
 
 # --- RECIPE START ---------------------------------------------------------------------------
-import hashlib
 import json
 from datetime import datetime, timedelta, timezone
 
@@ -23,49 +22,27 @@ EXPIRE_OLD_UNTAGGED = json.dumps({
 })
 
 
-def push(ecr, repository, number, tag=None):
-    """Push a tiny OCI image (its config blob is unique per ``number``); returns its digest."""
-    config = json.dumps({"image": number}).encode()
-    config_digest = "sha256:" + hashlib.sha256(config).hexdigest()
-    upload_id = ecr.initiate_layer_upload(repositoryName=repository)["uploadId"]
-    ecr.upload_layer_part(repositoryName=repository, uploadId=upload_id, layerPartBlob=config,
-                          partFirstByte=0, partLastByte=len(config) - 1)
-    ecr.complete_layer_upload(repositoryName=repository, uploadId=upload_id, layerDigests=[config_digest])
-    manifest = json.dumps({
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
-                   "digest": config_digest, "size": len(config)},
-        "layers": [],
-    })
-    tagged = {"imageTag": tag} if tag else {}
-    image = ecr.put_image(repositoryName=repository, imageManifest=manifest, **tagged)["image"]
-    return image["imageId"]["imageDigest"]
-
-
 def test_old_untagged_images_expire(ecr_client, ecr_mock):
     with freeze_time("2024-01-01") as clock:
-        ecr_client.create_repository(repositoryName="app")
-        old = push(ecr_client, "app", 1)
-        release = push(ecr_client, "app", 2, tag="v1.0")
+        old = ecr_mock.push_image("app")
+        release = ecr_mock.push_image("app", tag="v1.0")
         clock.tick(timedelta(days=20))
-        recent = push(ecr_client, "app", 3)
+        recent = ecr_mock.push_image("app")
         ecr_client.put_lifecycle_policy(repositoryName="app", lifecyclePolicyText=EXPIRE_OLD_UNTAGGED)
 
         clock.tick(timedelta(days=10))  # 30 days after the first pushes
         expired = ecr_mock.apply_lifecycle_policies()
 
-        assert [image.digest for image in expired] == [old]
+        assert [image.digest for image in expired] == [old.digest]
         remaining = ecr_client.describe_images(repositoryName="app")["imageDetails"]
-        assert {image["imageDigest"] for image in remaining} == {release, recent}
+        assert {image["imageDigest"] for image in remaining} == {release.digest, recent.digest}
         policy = ecr_client.get_lifecycle_policy(repositoryName="app")
         assert policy["lastEvaluatedAt"] == datetime(2024, 1, 31, tzinfo=timezone.utc)
 
 
-def test_preview_first(ecr_client):
+def test_preview_first(ecr_client, ecr_mock):
     with freeze_time("2024-01-01") as clock:
-        ecr_client.create_repository(repositoryName="app")
-        old = push(ecr_client, "app", 1)
+        old = ecr_mock.push_image("app")
         clock.tick(timedelta(days=30))
 
         started = ecr_client.start_lifecycle_policy_preview(
@@ -75,7 +52,7 @@ def test_preview_first(ecr_client):
         preview = ecr_client.get_lifecycle_policy_preview(repositoryName="app")
 
         assert preview["status"] == "COMPLETE"
-        assert [r["imageDigest"] for r in preview["previewResults"]] == [old]
+        assert [r["imageDigest"] for r in preview["previewResults"]] == [old.digest]
         assert preview["summary"] == {"expiringImageTotalCount": 1}
         assert ecr_client.describe_images(repositoryName="app")["imageDetails"]  # nothing deleted
 # --- RECIPE END-----------------------------------------------------------------------------
