@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import protocol
 from .backend.store import utcnow
-from .errors import RepositoryAlreadyExistsException, RepositoryNotFoundException
+from .errors import RepositoryAlreadyExistsException
 
 if TYPE_CHECKING:
     from .core import Activation, MockECR
@@ -169,13 +169,8 @@ def push_image(
 
 def _ensure_repository(call: _Caller, name: str) -> None:
     try:
-        call("DescribeRepositories", repositoryNames=[name])
-        return
-    except RepositoryNotFoundException:
-        pass
-    try:
         call("CreateRepository", repositoryName=name)
-    except RepositoryAlreadyExistsException:  # created meanwhile by another thread
+    except RepositoryAlreadyExistsException:
         pass
 
 
