@@ -155,12 +155,18 @@ def registry_blobs(store: RegistryStore, backend: Any) -> RegistryBlobs:
 
 def linked_digests(repository: Any) -> set[str]:
     """Digests of the blobs uploaded to (and so pullable from) ``repository``."""
-    return repository.extra.setdefault("blob_links", set())
+    links = repository.extra.get("blob_links")
+    if links is None:
+        links = repository.extra["blob_links"] = set()
+    return links
 
 
 def image_references(repository: Any) -> Counter[str]:
     """How many images of ``repository`` reference each blob digest (config and layers)."""
-    return repository.extra.setdefault("blob_refs", Counter())
+    references = repository.extra.get("blob_refs")
+    if references is None:  # (not setdefault: that would build a Counter on every call)
+        references = repository.extra["blob_refs"] = Counter()
+    return references
 
 
 def link_blob(store: RegistryStore, backend: Any, repository: Any, blob: Blob) -> Blob:

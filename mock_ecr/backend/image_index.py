@@ -150,6 +150,7 @@ class ImageIndex:
 
     def remove(self, image: Image) -> None:
         """Delete ``image`` and all its tags."""
+        status = "TAGGED" if image.tags else "UNTAGGED"
         for tag in image.tags:
             del self.by_tag[tag]
         for entry in list(image.entry_seqs):
@@ -157,8 +158,8 @@ class ImageIndex:
         image.tags = ()
         del self.by_digest[image.digest]
         del self.images_by_seq[image.seq]
-        for keys in self._image_keys.values():
-            keys.remove(image.seq)
+        for key in ("ANY", status):  # the only two orders that hold it
+            self._image_keys[key].remove(image.seq)
         for child in image.manifest.child_digests():
             referrers = self.parents.get(child)
             if referrers is not None:

@@ -83,15 +83,20 @@ class Manifest:
         """DescribeImages' ``artifactMediaType``: the config's media type."""
         return self.config.media_type if self.config is not None else None
 
+    def __post_init__(self) -> None:
+        # computed once: PutImage, BatchDeleteImage and the lifecycle engine ask repeatedly
+        found = [self.config] if self.config is not None else []
+        found.extend(layer for layer in self.layers if not layer.urls)
+        object.__setattr__(self, "_blob_digests", tuple(dict.fromkeys(d.digest for d in found)))
+        object.__setattr__(self, "_child_digests", tuple(dict.fromkeys(d.digest for d in self.manifests)))
+
     def blob_digests(self) -> tuple[str, ...]:
         """Digests of the blobs the repository must hold: config and layers, except foreign
         layers (those with ``urls``); each digest once, in manifest order."""
-        found = [self.config] if self.config is not None else []
-        found.extend(layer for layer in self.layers if not layer.urls)
-        return tuple(dict.fromkeys(d.digest for d in found))
+        return self._blob_digests  # type: ignore[attr-defined,no-any-return]
 
     def child_digests(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(d.digest for d in self.manifests))
+        return self._child_digests  # type: ignore[attr-defined,no-any-return]
 
     def layers_size(self) -> int:
         """Sum of the layer sizes the manifest declares (compressed, as pushed)."""
