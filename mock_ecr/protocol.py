@@ -15,7 +15,6 @@ import base64
 import binascii
 import datetime as _dt
 import json
-import re
 from collections.abc import Callable
 from functools import cache, lru_cache
 from typing import Any
@@ -23,6 +22,7 @@ from typing import Any
 import botocore.session
 from botocore.model import OperationModel, ServiceModel, Shape
 
+from . import patterns
 from .errors import (
     ECRError,
     SerializationException,
@@ -222,7 +222,8 @@ def _compile_map(shape: Shape) -> Checker:
 def _compile_string(shape: Shape) -> Checker:
     low, high = shape.metadata.get("min"), shape.metadata.get("max")
     pattern = shape.metadata.get("pattern")
-    matcher = re.compile(pattern).fullmatch if pattern else None
+    # linear time whatever the pattern: some of the model's backtrack exponentially in ``re``
+    matcher = patterns.compile_fullmatch(pattern) if pattern else None
     enum = frozenset(shape.enum) if shape.enum else None
     enum_text = ", ".join(shape.enum) if shape.enum else ""
 
@@ -231,7 +232,7 @@ def _compile_string(shape: Shape) -> Checker:
             raise _type_error(path, "a string")
         if low is not None or high is not None:
             _check_length(len(value), path, low, high)
-        if matcher is not None and matcher(value) is None:
+        if matcher is not None and not matcher(value):
             raise _Violation(path, "pattern", pattern)
         if enum is not None and value not in enum:
             raise _Violation(path, "enum", enum_text)

@@ -1,0 +1,173 @@
+"""Hostile and malformed input: every bad request gets a modeled error and changes nothing.
+
+Requests are sent straight at the interception layer (``client._endpoint._send``), so they
+can be anything: bodies and members botocore would never produce. Each must be answered
+with HTTP 400 and a JSON error whose ``__type`` is a modeled ECR error (or one of the
+protocol errors every AWS JSON service answers), never a Python exception or a 500, and
+must leave the mock's state exactly as it was. Validation of user-controlled patterns must
+take time linear in the input.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from typing import Any
+
+import boto3
+import botocore.session
+import pytest
+from botocore.awsrequest import AWSPreparedRequest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mock_ecr import mock_ecr
+from mock_ecr.patterns import compile_fullmatch, is_linear
+
+from .ecr_helpers import digest_of, push_image
+
+TARGET = "AmazonEC2ContainerRegistry_V20150921."
+MODEL = botocore.session.get_session().get_service_model("ecr")
+MODELED_ERRORS = {shape.name for shape in MODEL.error_shapes} | {"SerializationException", "UnknownOperationException"}
+#: an answer this slow is a failure: adversarial input must not make validation super-linear
+LINEAR_BUDGET = 0.5
+POLICY = json.dumps({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "ecr:*"}]})
+
+
+# -- sending raw requests and checking the answers ----------------------------------------------
+def raw(client: Any, target: str | None, body: bytes | str, content_type: str | None = "application/x-amz-json-1.1",
+        headers: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
+    """POST ``body`` to the ECR endpoint through the interception layer; ``(status, JSON body)``."""
+    sent = dict(headers or {})
+    if content_type is not None:
+        sent["Content-Type"] = content_type
+    if target is not None:
+        sent["X-Amz-Target"] = target
+    if isinstance(body, str):
+        body = body.encode("utf-8", "surrogatepass")
+    request = AWSPreparedRequest("POST", "https://api.ecr.us-east-1.amazonaws.com/", sent, body, False)
+    response = client._endpoint._send(request)
+    return response.status_code, json.loads(response.content)
+
+
+def refused(status: int, body: dict[str, Any]) -> bool:
+    """A modeled client error: HTTP 400 and a JSON error body with a modeled ``__type``."""
+    return status == 400 and body.get("__type") in MODELED_ERRORS and isinstance(body.get("message"), str)
+
+
+def fingerprint(mock: Any) -> list[Any]:
+    """Everything a request could change, read straight from the backend."""
+    out: list[Any] = []
+    for store in sorted(mock.backend.stores(), key=lambda s: (s.account_id, s.region)):
+        with store.lock:
+            for name, repository in sorted(store.repositories.items()):
+                images = repository.extra.get("images")
+                preview = repository.extra.get("lifecycle_preview")
+                out.append((
+                    store.account_id, store.region, name,
+                    json.dumps(repository.describe(), default=str, sort_keys=True),
+                    sorted(repository.tags.items()), repository.policy_text, repository.lifecycle_policy_text,
+                    sorted((i.digest, tuple(i.tags), str(i.last_pulled_at)) for i in images) if images else [],
+                    sorted(repository.extra.get("blob_links", ())),
+                    getattr(preview, "status", None), getattr(preview, "policy_text", None),
+                ))
+            uploads = store.extra.get("uploads") or {}
+            out.append(sorted((upload_id, upload.buffer.size) for upload_id, upload in uploads.items()))
+    return out
+
+
+@pytest.fixture
+def hostile():
+    """An active mock and client; repository ``hostile`` has tags, a policy, two images and an upload."""
+    with mock_ecr() as mock:
+        client = boto3.client("ecr", region_name="us-east-1")
+        client.create_repository(repositoryName="hostile", tags=[{"Key": "k", "Value": "v"}])
+        pushed = push_image(client, "hostile", tag="v1")
+        push_image(client, "hostile", tag="v2", layers=[b"another layer"])
+        client.set_repository_policy(repositoryName="hostile", policyText=POLICY)
+        upload_id = client.initiate_layer_upload(repositoryName="hostile")["uploadId"]
+        client.upload_layer_part(repositoryName="hostile", uploadId=upload_id, partFirstByte=0, partLastByte=2,
+                                 layerPartBlob=b"abc")
+        mock.hostile = {"digest": pushed.digest, "manifest": pushed.manifest, "upload_id": upload_id,
+                        "layer": digest_of(pushed.layers[0])}
+        yield mock, client
+
+
+# -- user-controlled patterns are matched in linear time --------------------------------------------
+def _model_patterns() -> dict[str, str]:
+    found: dict[str, str] = {}
+
+    def walk(shape: Any, seen: frozenset[str]) -> None:
+        if shape.type_name == "string" and "pattern" in shape.metadata:
+            found[shape.name] = shape.metadata["pattern"]
+        if shape.name in seen:
+            return
+        seen = seen | {shape.name}
+        children = {"structure": lambda: shape.members.values(), "list": lambda: [shape.member],
+                    "map": lambda: [shape.key, shape.value]}.get(shape.type_name, lambda: [])()
+        for child in children:
+            walk(child, seen)
+
+    for name in MODEL.operation_names:
+        if MODEL.operation_model(name).input_shape is not None:
+            walk(MODEL.operation_model(name).input_shape, frozenset())
+    return found
+
+
+PATTERNS = _model_patterns()
+
+
+def adversarial(length: int = 10_000) -> list[str]:
+    """Inputs that make backtracking matchers explode: long runs that almost match, then fail."""
+    runs = ["a", "a-", "a.", "a/", "a_", "a__", "0", "a:", "a*", "a-a", "a/a.", "-", "arn:aws-", ":"]
+    found = [(run * (length // len(run) + 1))[:length - 1] + "!" for run in runs]
+    found += ["arn:aws" + "-a" * (length // 2), "a" * length, "\u0430" * length]
+    return found
+
+
+@pytest.mark.parametrize("shape", sorted(PATTERNS))
+def test_every_model_pattern_is_matched_by_the_linear_automaton(shape):
+    assert is_linear(PATTERNS[shape])
+
+
+@pytest.mark.parametrize("shape", sorted(PATTERNS))
+def test_model_patterns_answer_adversarial_input_in_linear_time(shape):
+    matcher = compile_fullmatch(PATTERNS[shape])
+    for text in adversarial():
+        started = time.perf_counter()
+        matcher(text)
+        assert time.perf_counter() - started < LINEAR_BUDGET, (shape, text[:20])
+
+
+@pytest.mark.parametrize("shape", sorted({pattern: shape for shape, pattern in PATTERNS.items()}.values()))
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_the_automaton_agrees_with_re(shape, data):
+    """Strings built from the pattern, and small edits of them, match exactly when ``re`` says so."""
+    pattern = PATTERNS[shape]
+    matcher = compile_fullmatch(pattern)
+    text = data.draw(st.from_regex(pattern, fullmatch=True))
+    assert matcher(text)
+    position = data.draw(st.integers(0, len(text)))
+    insert = data.draw(st.sampled_from(["", "a", "-", "/", ".", ":", "*", "!", "\n", "é", "aa", "--"]))
+    cut = data.draw(st.integers(0, 2))
+    edited = text[:position] + insert + text[position + cut:]
+    if len(edited) <= 24:  # ``re`` itself backtracks exponentially on some of these patterns
+        assert matcher(edited) == (re.fullmatch(pattern, edited) is not None), edited
+
+
+def test_exponential_model_pattern_through_the_wire(hostile):
+    """PutRegistryScanningConfiguration's filter pattern takes ``re`` minutes on 30 characters."""
+    mock, client = hostile
+    before = fingerprint(mock)
+    for text in ["a" * 254 + "!", "a" * 40 + "!", "a-" * 100 + "!", "a" * 255]:
+        rule = {"scanFrequency": "MANUAL", "repositoryFilters": [{"filter": text, "filterType": "WILDCARD"}]}
+        body = {"rules": [rule]}
+        started = time.perf_counter()
+        status, answer = raw(client, TARGET + "PutRegistryScanningConfiguration", json.dumps(body))
+        assert time.perf_counter() - started < LINEAR_BUDGET
+        assert refused(status, answer), answer
+        if text.endswith("!"):
+            assert "failed to satisfy constraint" in answer["message"]
+    assert fingerprint(mock) == before
