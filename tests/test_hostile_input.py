@@ -10,6 +10,7 @@ take time linear in the input.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import time
@@ -170,4 +171,43 @@ def test_exponential_model_pattern_through_the_wire(hostile):
         assert refused(status, answer), answer
         if text.endswith("!"):
             assert "failed to satisfy constraint" in answer["message"]
+    assert fingerprint(mock) == before
+
+
+# -- forged pagination tokens ------------------------------------------------------------------------
+def _token(kind: str, key: Any) -> str:
+    return base64.urlsafe_b64encode(("mock-ecr:" + json.dumps([kind, key])).encode()).decode()
+
+
+FORGED_KEYS = [5, "x", None, {"a": 1}, [1, 2, 3], ["x", 1], [[1], "x"], 1.5, True, "9" * 5000]
+
+
+@pytest.mark.parametrize("operation,kind,extra", [
+    ("DescribeRepositories", "DescribeRepositories", {}),
+    ("ListImages", "ListImages", {"repositoryName": "hostile"}),
+    ("DescribeImages", "DescribeImages", {"repositoryName": "hostile"}),
+    ("GetLifecyclePolicyPreview", "GetLifecyclePolicyPreview", {"repositoryName": "hostile"}),
+])
+def test_forged_next_tokens_are_refused(hostile, operation, kind, extra):
+    mock, client = hostile
+    client.put_lifecycle_policy(repositoryName="hostile", lifecyclePolicyText=json.dumps({"rules": [{
+        "rulePriority": 1, "description": "x" * 60, "selection": {"tagStatus": "any", "countType": "imageCountMoreThan",
+                                                                  "countNumber": 1}, "action": {"type": "expire"}}]}))
+    client.start_lifecycle_policy_preview(repositoryName="hostile")
+    client.get_lifecycle_policy_preview(repositoryName="hostile")  # COMPLETE from here on
+    before = fingerprint(mock)
+    tokens = [_token(kind, key) for key in FORGED_KEYS]
+    tokens += [
+        base64.urlsafe_b64encode(b"mock-ecr:" + b"[" * 100_000).decode(),  # nested past the recursion limit
+        base64.urlsafe_b64encode(  # a key nested deep within the limit
+            b'mock-ecr:["' + kind.encode() + b'",' + b"[" * 500 + b"]" * 500 + b"]").decode(),
+        _token("OtherKind", 1), "%%%", "", "\u0000", "a" * 100_000, base64.urlsafe_b64encode(b"\xff\xfe").decode(),
+    ]
+    incomparable = {_token(kind, None), _token(kind, {"a": 1}), *tokens[len(FORGED_KEYS):]} - {""}
+    for token in tokens:
+        status, body = raw(client, TARGET + operation, json.dumps({**extra, "nextToken": token, "maxResults": 1}))
+        # a forged key of the collection's own kind is as good as a real one: it names a place to resume
+        assert status == 200 or refused(status, body), (token[:40], body)
+        if token in incomparable:
+            assert body.get("__type") == "InvalidParameterException", (token[:40], body)
     assert fingerprint(mock) == before

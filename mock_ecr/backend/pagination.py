@@ -32,14 +32,24 @@ def decode_token(kind: str, token: str) -> Any:
             token_kind, key = json.loads(raw[len(_PREFIX):])
             if token_kind == kind:
                 return key if not isinstance(key, list) else tuple(key)
-    except (binascii.Error, ValueError, UnicodeError, TypeError):
+    except (binascii.Error, ValueError, UnicodeError, TypeError, RecursionError):
         pass
-    raise invalid_parameter("NextToken", "Invalid next token provided")
+    raise _invalid_token()
+
+
+def _invalid_token() -> Exception:
+    return invalid_parameter("NextToken", "Invalid next token provided")
 
 
 def page(keys: Sequence[Any], kind: str, token: str | None, max_results: int) -> tuple[int, int, str | None]:
     """``(start, stop, next_token)`` of the page of sorted ``keys`` that ``token`` asks for."""
-    start = bisect_right(keys, decode_token(kind, token)) if token else 0
+    if token:
+        try:
+            start = bisect_right(keys, decode_token(kind, token))
+        except TypeError:  # a well-formed token whose key is not of this collection's kind
+            raise _invalid_token() from None
+    else:
+        start = 0
     stop = min(start + max_results, len(keys))
     next_token = encode_token(kind, keys[stop - 1]) if stop < len(keys) else None
     return start, stop, next_token
