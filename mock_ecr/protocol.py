@@ -67,7 +67,7 @@ def parse_body(body: bytes | str | None) -> dict[str, Any]:
         return {}
     try:
         params = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # nesting past the stack: not a structure
         raise SerializationException("Start of structure or map found where not expected.") from None
     if not isinstance(params, dict):
         raise SerializationException("Start of structure or map found where not expected.")

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from mock_ecr import mock_ecr
 from mock_ecr.patterns import compile_fullmatch, is_linear
 
-from .ecr_helpers import digest_of, push_image
+from .ecr_helpers import DOCKER_MANIFEST, DOCKER_SCHEMA1, DOCKER_SCHEMA1_SIGNED, digest_of, push_image
 
 TARGET = "AmazonEC2ContainerRegistry_V20150921."
 MODEL = botocore.session.get_session().get_service_model("ecr")
@@ -210,4 +210,58 @@ def test_forged_next_tokens_are_refused(hostile, operation, kind, extra):
         assert status == 200 or refused(status, body), (token[:40], body)
         if token in incomparable:
             assert body.get("__type") == "InvalidParameterException", (token[:40], body)
+    assert fingerprint(mock) == before
+
+
+# -- JSON nested past the recursion limit, wherever JSON is parsed ------------------------------------
+def _nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+#: depths around and far past Python's recursion limit (how deep json may go depends on the stack)
+DEPTHS = [*range(880, 1020, 7), 100_000]
+
+
+def test_deeply_nested_request_bodies_are_refused(hostile):
+    mock, client = hostile
+    before = fingerprint(mock)
+    for depth in DEPTHS:
+        for body in ('{"repositoryName": "hostile", "x": NESTED}'.replace("NESTED", _nested(depth)), _nested(depth)):
+            status, answer = raw(client, TARGET + "DescribeRepositories", body)
+            assert refused(status, answer) or status == 200, (depth, answer)
+    assert fingerprint(mock) == before
+
+
+@pytest.mark.parametrize("operation,member,template", [
+    ("SetRepositoryPolicy", "policyText", '{"Statement": NESTED}'),
+    ("PutLifecyclePolicy", "lifecyclePolicyText",
+     '{"rules": [{"rulePriority": 1, "selection": NESTED, "action": {"type": "expire"}}]}'),
+    ("PutLifecyclePolicy", "lifecyclePolicyText", '{"rules": [{"rulePriority": NESTED}]}'),
+    ("StartLifecyclePolicyPreview", "lifecyclePolicyText", '{"rules": NESTED}'),
+    ("PutImage", "imageManifest", '{"schemaVersion": 2, "mediaType": "' + DOCKER_MANIFEST + '", "config": NESTED}'),
+    ("PutImage", "imageManifest", '{"schemaVersion": 1, "mediaType": "' + DOCKER_SCHEMA1 + '", "fsLayers": NESTED}'),
+])
+def test_deeply_nested_documents_inside_members_are_refused(hostile, operation, member, template):
+    mock, client = hostile
+    before = fingerprint(mock)
+    for depth in DEPTHS:
+        text = template.replace("NESTED", _nested(depth)).ljust(100)
+        if len(text) > 10240 and member == "policyText":
+            text = template.replace("NESTED", _nested(5000))
+        status, answer = raw(client, TARGET + operation, json.dumps({"repositoryName": "hostile", member: text}))
+        assert refused(status, answer), (depth, answer)
+        assert answer["__type"] == "InvalidParameterException"
+    assert fingerprint(mock) == before
+
+
+def test_signed_schema1_manifest_with_nested_protected_header(hostile):
+    mock, client = hostile
+    before = fingerprint(mock)
+    for depth in (5000, 100_000):
+        header = base64.urlsafe_b64encode(_nested(depth).encode()).decode().rstrip("=")
+        manifest = json.dumps({"schemaVersion": 1, "fsLayers": [{"blobSum": digest_of(b"x")}],
+                               "signatures": [{"protected": header}]})
+        body = {"repositoryName": "hostile", "imageManifest": manifest, "imageManifestMediaType": DOCKER_SCHEMA1_SIGNED}
+        status, answer = raw(client, TARGET + "PutImage", json.dumps(body))
+        assert refused(status, answer) and answer["__type"] == "InvalidParameterException", answer
     assert fingerprint(mock) == before

@@ -145,7 +145,7 @@ def _load(text: str) -> dict[str, Any]:
 
     try:
         document = json.loads(text, parse_constant=refuse)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):
         raise _Invalid(NOT_MAPPABLE) from None
     if not isinstance(document, dict):
         raise _Invalid(NOT_MAPPABLE)

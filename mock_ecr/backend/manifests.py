@@ -118,7 +118,7 @@ def parse(text: str, declared_media_type: str | None = None) -> Manifest:
     data = text.encode("utf-8")
     try:
         document = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise invalid_manifest() from None
     if not isinstance(document, dict):
         raise invalid_manifest()
@@ -218,7 +218,7 @@ def signed_payload(data: bytes, signatures: Any) -> bytes:
         try:
             header = json.loads(_b64url(signature["protected"]))
             length, tail = header["formatLength"], _b64url(header["formatTail"])
-        except (KeyError, TypeError, ValueError, binascii.Error):
+        except (KeyError, TypeError, ValueError, RecursionError, binascii.Error):
             raise invalid_manifest() from None
         if type(length) is not int or not 0 < length <= len(data):
             raise invalid_manifest()
@@ -230,6 +230,6 @@ def signed_payload(data: bytes, signatures: Any) -> bytes:
     try:
         if not isinstance(json.loads(payload), dict):
             raise invalid_manifest()
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise invalid_manifest() from None
     return payload

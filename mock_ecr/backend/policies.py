@@ -38,7 +38,7 @@ def validate_policy_text(text: str) -> None:
     """Accept a syntactically valid IAM resource policy document, as ECR does."""
     try:
         document = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise _invalid_policy() from None
     if not isinstance(document, dict) or document.get("Version", _VERSIONS[0]) not in _VERSIONS:
         raise _invalid_policy()
