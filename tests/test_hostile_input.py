@@ -174,6 +174,31 @@ def test_exponential_model_pattern_through_the_wire(hostile):
     assert fingerprint(mock) == before
 
 
+
+@pytest.mark.parametrize("mode,expected", [
+    ("IMMUTABLE_WITH_EXCLUSION", "ImageTagAlreadyExistsException"),  # the filter does not match: immutable
+    ("MUTABLE_WITH_EXCLUSION", None),
+])
+def test_tag_mutability_exclusion_filters_match_in_linear_time(hostile, mode, expected):
+    """A filter of 63 wildcards against a 300-character tag: a backtracking regex never finishes."""
+    mock, client = hostile
+    worst = "a*" * 63 + "b"
+    client.create_repository(repositoryName="filtered", imageTagMutability=mode,
+                             imageTagMutabilityExclusionFilters=[{"filterType": "WILDCARD", "filter": worst}])
+    tag = "a" * 300
+    push_image(client, "filtered", tag=tag)
+    other = push_image(client, "filtered", layers=[b"other"])  # an image to move the tag to
+    before = fingerprint(mock)
+    body = {"repositoryName": "filtered", "imageTag": tag, "imageManifest": other.manifest}
+    started = time.perf_counter()
+    status, answer = raw(client, TARGET + "PutImage", json.dumps(body))
+    assert time.perf_counter() - started < LINEAR_BUDGET
+    if expected:
+        assert refused(status, answer) and answer["__type"] == expected, answer
+        assert fingerprint(mock) == before
+    else:
+        assert status == 200, answer
+
 # -- forged pagination tokens ------------------------------------------------------------------------
 def _token(kind: str, key: Any) -> str:
     return base64.urlsafe_b64encode(("mock-ecr:" + json.dumps([kind, key])).encode()).decode()

@@ -32,6 +32,7 @@ from ..errors import (
 )
 from . import blobs, manifests, pagination
 from .image_index import Image, ImageIndex
+from .lifecycle_engine import tag_pattern_matches  # linear time: filters are user-controlled
 from .repositories import Repository, get_repository
 from .store import RequestContext, operation
 
@@ -93,17 +94,13 @@ def _image_id(image: Image, tag: str | None = None) -> dict[str, str]:
 # -- tag mutability ---------------------------------------------------------------------
 
 
-def _wildcard(pattern: str) -> re.Pattern[str]:
-    return re.compile(".*".join(re.escape(part) for part in pattern.split("*")))
-
-
 def tag_is_immutable(repository: Repository, tag: str) -> bool:
     """Whether an existing ``tag`` may not be moved to another image in ``repository``."""
     mode = repository.tag_mutability
     if mode in ("MUTABLE", "IMMUTABLE"):
         return mode == "IMMUTABLE"
     excluded = any(
-        _wildcard(f.get("filter", "")).fullmatch(tag) is not None for f in repository.mutability_exclusions
+        tag_pattern_matches(f.get("filter", ""), tag) for f in repository.mutability_exclusions
     )
     # IMMUTABLE_WITH_EXCLUSION: matching tags are mutable; MUTABLE_WITH_EXCLUSION: the reverse
     return excluded != (mode == "IMMUTABLE_WITH_EXCLUSION")
