@@ -1,18 +1,20 @@
 """One repository's images, indexed for lookups and for stable, O(page) pagination.
 
-Two orders are kept, both by sequence numbers that only ever grow:
+Two orders are kept, both by keys that never change while what they name exists:
 
-* **images** (DescribeImages): an image gets a number when it is pushed and keeps it until
-  it is deleted; re-tagging never moves it.
-* **entries** (ListImages): one entry per (digest, tag) pair, plus one per untagged image.
-  An entry gets a number when it comes into being (a tag is put on an image, or an image
-  becomes untagged) and keeps it until it ends. A tag that moves ends one entry and starts
-  another at the end of the order.
+* **images** (DescribeImages): an image gets a number the first time its digest is pushed
+  to the repository, and the same number again if it is deleted and pushed back (the index
+  remembers one number per digest it has ever held); re-tagging never moves it.
+* **entries** (ListImages): one entry per (digest, tag) pair, plus one per untagged image,
+  keyed ``(image number, tag)`` (``""`` for the untagged entry, which sorts first). The key
+  depends only on what the entry names: a tag that leaves an image and comes back, or an
+  image untagged twice, gets the key it had before, in the same place.
 
-Pages resume after the last number a page returned (``pagination.page``), so a walk never
-repeats a record and never skips one that existed for the whole walk, however the
-repository changes meanwhile. Each order is also kept per tag status (tagged, untagged), so
-a filtered page costs a binary search plus its own length, like an unfiltered one.
+Pages resume after the last key a page returned (``pagination.page``), so a walk never
+returns a record twice (keys it passed are behind it for good) and never skips one that
+existed for the whole walk, however the repository changes meanwhile. Each order is also
+kept per tag status (tagged, untagged), so a filtered page costs a binary search plus its
+own length, like an unfiltered one.
 """
 
 from __future__ import annotations
@@ -21,10 +23,13 @@ import datetime as _dt
 from bisect import bisect_left, insort
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from .manifests import Manifest
 
 TAG_STATUSES = ("ANY", "TAGGED", "UNTAGGED")
+#: a ListImages entry: (image number, tag or "" for the untagged entry)
+EntryKey = tuple[int, str]
 
 
 @dataclass(eq=False)
@@ -44,8 +49,8 @@ class Image:
     seq: int
     tags: tuple[str, ...] = ()
     last_pulled_at: _dt.datetime | None = None
-    #: entry number of each tag's ListImages entry, or of the untagged entry under None
-    entry_seqs: dict[str | None, int] = field(default_factory=dict)
+    #: key of each tag's ListImages entry, or of the untagged entry under None
+    entry_seqs: dict[str | None, EntryKey] = field(default_factory=dict)
 
     @property
     def media_type(self) -> str:
@@ -53,20 +58,20 @@ class Image:
 
 
 class _SortedKeys:
-    """A sorted list of sequence numbers: insert and remove by binary search."""
+    """A sorted list of keys: insert and remove by binary search."""
 
     __slots__ = ("keys",)
 
     def __init__(self) -> None:
-        self.keys: list[int] = []
+        self.keys: list[Any] = []
 
-    def add(self, key: int) -> None:
+    def add(self, key: Any) -> None:
         if not self.keys or key > self.keys[-1]:
             self.keys.append(key)  # the common case: a new number goes last
         else:
             insort(self.keys, key)
 
-    def remove(self, key: int) -> None:
+    def remove(self, key: Any) -> None:
         index = bisect_left(self.keys, key)
         if index < len(self.keys) and self.keys[index] == key:
             del self.keys[index]
@@ -81,12 +86,14 @@ class ImageIndex:
 
     def __init__(self) -> None:
         self._next_seq = 0
+        #: digest -> its image number, kept after deletion so a re-pushed image keeps its place
+        self._numbers: dict[str, int] = {}
         self.by_digest: dict[str, Image] = {}
         self.by_tag: dict[str, Image] = {}
         #: image seq -> image
         self.images_by_seq: dict[int, Image] = {}
-        #: entry seq -> (image, tag or None)
-        self.entries: dict[int, tuple[Image, str | None]] = {}
+        #: entry key -> (image, tag or None)
+        self.entries: dict[EntryKey, tuple[Image, str | None]] = {}
         self._image_keys = {status: _SortedKeys() for status in TAG_STATUSES}
         self._entry_keys = {status: _SortedKeys() for status in TAG_STATUSES}
         #: child digest -> digests of the manifest lists / indexes that reference it
@@ -114,13 +121,16 @@ class ImageIndex:
         """Image numbers in push order (read-only view for ``pagination.page``)."""
         return self._image_keys[tag_status].keys
 
-    def entry_keys(self, tag_status: str = "ANY") -> list[int]:
+    def entry_keys(self, tag_status: str = "ANY") -> list[EntryKey]:
         return self._entry_keys[tag_status].keys
 
     # -- changes ---------------------------------------------------------------------------
     def add(self, digest: str, text: str, manifest: Manifest, pushed_at: _dt.datetime, size: int) -> Image:
         """Store a new, untagged image."""
-        image = Image(digest, text, manifest, pushed_at, size, self._seq())
+        number = self._numbers.get(digest)
+        if number is None:
+            number = self._numbers[digest] = self._seq()
+        image = Image(digest, text, manifest, pushed_at, size, number)
         self.by_digest[digest] = image
         self.images_by_seq[image.seq] = image
         for key in ("ANY", "UNTAGGED"):
@@ -185,14 +195,14 @@ class ImageIndex:
         self._image_keys[new].add(image.seq)
 
     def _start_entry(self, image: Image, tag: str | None) -> None:
-        seq = self._seq()
-        image.entry_seqs[tag] = seq
-        self.entries[seq] = (image, tag)
+        entry = (image.seq, tag or "")
+        image.entry_seqs[tag] = entry
+        self.entries[entry] = (image, tag)
         for key in ("ANY", "TAGGED" if tag is not None else "UNTAGGED"):
-            self._entry_keys[key].add(seq)
+            self._entry_keys[key].add(entry)
 
     def _end_entry(self, image: Image, tag: str | None) -> None:
-        seq = image.entry_seqs.pop(tag)
-        del self.entries[seq]
+        entry = image.entry_seqs.pop(tag)
+        del self.entries[entry]
         for key in ("ANY", "TAGGED" if tag is not None else "UNTAGGED"):
-            self._entry_keys[key].remove(seq)
+            self._entry_keys[key].remove(entry)
