@@ -290,3 +290,15 @@ def test_signed_schema1_manifest_with_nested_protected_header(hostile):
         status, answer = raw(client, TARGET + "PutImage", json.dumps(body))
         assert refused(status, answer) and answer["__type"] == "InvalidParameterException", answer
     assert fingerprint(mock) == before
+
+
+def test_manifest_with_a_lone_surrogate_is_refused(hostile):
+    """JSON may escape a lone surrogate ("\\ud800"); such a manifest has no UTF-8 bytes to digest."""
+    mock, client = hostile
+    before = fingerprint(mock)
+    for text in ("\ud800", '{"schemaVersion": 2, "x": "\udfff"}'):
+        body = json.dumps({"repositoryName": "hostile", "imageManifest": text})
+        status, answer = raw(client, TARGET + "PutImage", body)
+        assert refused(status, answer) and answer["__type"] == "InvalidParameterException", answer
+        assert "Invalid JSON syntax" in answer["message"]
+    assert fingerprint(mock) == before

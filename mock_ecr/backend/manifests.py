@@ -115,10 +115,10 @@ def parse(text: str, declared_media_type: str | None = None) -> Manifest:
     unsupported media type or lacks the members its type requires is refused with
     InvalidParameterException ``'Invalid JSON syntax'``.
     """
-    data = text.encode("utf-8")
     try:
+        data = text.encode("utf-8")  # a lone surrogate (sent as "\ud800") has no bytes to digest
         document = json.loads(text)
-    except (ValueError, RecursionError):
+    except (ValueError, RecursionError):  # UnicodeEncodeError is a ValueError
         raise invalid_manifest() from None
     if not isinstance(document, dict):
         raise invalid_manifest()
