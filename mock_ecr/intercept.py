@@ -102,6 +102,7 @@ def answer(activation: "Activation", request: Any) -> AWSResponse:
     request_id = new_request_id()
     region = region_of(request, activation.default_region())
     try:
+        protocol.check_content_type(_header(request, "Content-Type"))
         operation = protocol.operation_from_target(_header(request, "X-Amz-Target"))
         status, body = 200, activation.dispatch(operation, region, protocol.parse_body(request.body))
     except ECRError as error:

@@ -41,6 +41,17 @@ def service_model() -> ServiceModel:
     return botocore.session.get_session().get_service_model("ecr")
 
 
+#: the media types of the AWS JSON protocols
+JSON_MEDIA_TYPES = frozenset({"application/x-amz-json-1.1", "application/x-amz-json-1.0"})
+
+
+def check_content_type(value: str | None) -> None:
+    """AWS JSON services choose the protocol by Content-Type: with any other (or none), no
+    operation is found, as AWS answers a request sent as application/octet-stream."""
+    if (value or "").split(";", 1)[0].strip().lower() not in JSON_MEDIA_TYPES:
+        raise UnknownOperationException(f"Unknown operation: Content-Type {value!r} is not application/x-amz-json-1.1")
+
+
 def operation_from_target(target: str | None) -> str:
     if not target or not target.startswith(TARGET_PREFIX):
         raise UnknownOperationException(f"Unknown operation {target!r}")

@@ -302,3 +302,24 @@ def test_manifest_with_a_lone_surrogate_is_refused(hostile):
         assert refused(status, answer) and answer["__type"] == "InvalidParameterException", answer
         assert "Invalid JSON syntax" in answer["message"]
     assert fingerprint(mock) == before
+
+
+# -- raw requests botocore would never send ----------------------------------------------------------------
+WRONG_CONTENT_TYPES = ["application/json", "text/plain", "application/x-www-form-urlencoded", "", None,
+                       "application/x-amz-json-1.1-evil", "multipart/form-data; boundary=x"]
+RIGHT_CONTENT_TYPES = ["application/x-amz-json-1.1", "application/x-amz-json-1.0",
+                       "Application/X-Amz-Json-1.1; charset=UTF-8"]
+
+
+def test_wrong_content_types_are_refused(hostile):
+    """AWS JSON services pick the protocol by Content-Type; any other is an unknown operation."""
+    mock, client = hostile
+    body = json.dumps({"repositoryName": "hostile", "imageTag": "moved", "imageManifest": mock.hostile["manifest"]})
+    before = fingerprint(mock)
+    for content_type in WRONG_CONTENT_TYPES:
+        status, answer = raw(client, TARGET + "PutImage", body, content_type=content_type)
+        assert refused(status, answer) and answer["__type"] == "UnknownOperationException", (content_type, answer)
+    assert fingerprint(mock) == before
+    for content_type in RIGHT_CONTENT_TYPES:
+        status, answer = raw(client, TARGET + "DescribeRepositories", b"{}", content_type=content_type)
+        assert status == 200 and answer["repositories"], (content_type, answer)
