@@ -29,7 +29,9 @@ ENDPOINT_PREFIX = "api.ecr"
 _original_send: Callable[[Endpoint, Any], AWSResponse] = Endpoint._send
 _active: "Activation | None" = None
 
-_SCOPE_REGION = re.compile(r"Credential=[^/,]+/\d{8}/([^/,]+)/")
+#: the access key cannot hold "=": each "Credential=" is scanned only up to the next, so a
+#: header repeating it is read in linear time
+_SCOPE_REGION = re.compile(r"Credential=[^/,=]+/\d{8}/([^/,]+)/")
 _HOST_REGION = re.compile(r"^https?://(?:api\.ecr(?:-fips)?\.|ecr(?:-fips)?\.)([a-z0-9-]+)\.")
 
 

@@ -323,3 +323,13 @@ def test_wrong_content_types_are_refused(hostile):
     for content_type in RIGHT_CONTENT_TYPES:
         status, answer = raw(client, TARGET + "DescribeRepositories", b"{}", content_type=content_type)
         assert status == 200 and answer["repositories"], (content_type, answer)
+
+
+def test_hostile_authorization_headers_are_read_in_linear_time(hostile):
+    mock, client = hostile
+    for header in ["Credential=" * 10_000, "Credential=a/" * 10_000, "Credential=a/20240101/" * 5_000,
+                   "AWS4-HMAC-SHA256 Credential=" + "a" * 100_000, "\u00e9" * 100_000]:
+        started = time.perf_counter()
+        status, answer = raw(client, TARGET + "DescribeRepositories", b"{}", headers={"Authorization": header})
+        assert time.perf_counter() - started < LINEAR_BUDGET, header[:30]
+        assert status == 200, answer
