@@ -304,11 +304,293 @@ def test_manifest_with_a_lone_surrogate_is_refused(hostile):
     assert fingerprint(mock) == before
 
 
+
+def _padded(text: str, length: int) -> str:
+    """``text`` (a JSON object) padded with insignificant whitespace to exactly ``length`` characters."""
+    return text[:-1] + " " * (length - len(text)) + "}"
+
+
+@pytest.mark.parametrize("operation,member,limit", [
+    ("SetRepositoryPolicy", "policyText", 10_240),
+    ("PutLifecyclePolicy", "lifecyclePolicyText", 30_720),
+    ("StartLifecyclePolicyPreview", "lifecyclePolicyText", 30_720),
+    ("PutImage", "imageManifest", 4 * 1024 * 1024),
+])
+def test_documents_at_and_over_their_size_limits(hostile, operation, member, limit):
+    mock, client = hostile
+    document = {"imageManifest": mock.hostile["manifest"], "policyText": POLICY,
+                "lifecyclePolicyText": KNOWN_MEMBERS["lifecyclePolicyText"]}[member]
+    extra = {"imageTag": "big"} if operation == "PutImage" else {}
+    at_limit = {"repositoryName": "hostile", member: _padded(document, limit), **extra}
+    over = {**at_limit, member: _padded(document, limit + 1)}
+    before = fingerprint(mock)
+    status, answer = raw(client, TARGET + operation, json.dumps(over))
+    assert refused(status, answer) and answer["__type"] == "InvalidParameterException", answer
+    assert f"less than or equal to {limit}" in answer["message"]
+    assert fingerprint(mock) == before
+    status, answer = raw(client, TARGET + operation, json.dumps(at_limit))
+    assert status == 200, answer
+    for text in ("not json", "[]", "{", '"string"', "{}" + " " * 200):
+        before = fingerprint(mock)
+        body = json.dumps({"repositoryName": "hostile", member: text.ljust(100)})
+        status, answer = raw(client, TARGET + operation, body)
+        assert refused(status, answer) and answer["__type"] == "InvalidParameterException", (text, answer)
+        assert fingerprint(mock) == before
+
+# -- every operation of the model, every member, every way to get it wrong ---------------------------
+#: a value that satisfies each pattern of the model (the generator's baseline)
+PATTERN_EXAMPLES = {
+    "[0-9]{12}": "123456789012",
+    "[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(\\/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*": "hostile",
+    "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}":
+        "0e0e0e0e-0000-4000-8000-000000000000",
+    "[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+": "sha256:" + "ab" * 32,
+    "[0-9a-z-]{2,25}": "us-west-2",
+}
+#: baseline values by member name, so requests reach the semantic checks of existing resources
+KNOWN_MEMBERS = {
+    "repositoryName": "hostile",
+    "policyText": POLICY,
+    "lifecyclePolicyText": json.dumps({"rules": [{"rulePriority": 1, "description": "d" * 40, "selection": {
+        "tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 5}, "action": {"type": "expire"}}]}),
+    "resourceArn": "arn:aws:ecr:us-east-1:123456789012:repository/hostile",
+    "imageTag": "fresh",
+    "imageManifestMediaType": DOCKER_MANIFEST,
+}
+ODD_UNICODE = [
+    "\u202eevil", "zero\u200bwidth", "\U0001f600" * 3, "nul\u0000byte", "e\u0301", "\ufeffbom", "\uffff",
+    "\U0001d518\U0001d52b\U0001d526", "line\nbreak", "tab\there", "\u0430\u0440\u0441",
+]
+LONE_SURROGATES = ["\ud800", "a\udfffb"]
+
+
+def _pattern_example(pattern: str) -> str:
+    if pattern in PATTERN_EXAMPLES:
+        return PATTERN_EXAMPLES[pattern]
+    for example in ("a", "ab", "arn:aws:iam::123456789012:role/x", "ROOT", "abc/def",
+                    "arn:aws:secretsmanager:us-east-1:123456789012:secret:ecr-pullthroughcache/example-AbCdEf",
+                    "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+                    "arn:aws:signer:us-east-1:123456789012:/signing-profiles/MyProfile"):
+        if compile_fullmatch(pattern)(example):
+            return example
+    raise AssertionError(f"no example for {pattern}")
+
+
+def baseline(shape: Any, name: str = "", known: dict[str, str] = KNOWN_MEMBERS) -> Any:
+    """A value of ``shape`` the wire layer accepts; string members named in ``known`` (or whose
+    list is, as ``layerDigests`` for ``layerDigest``) take the value given there."""
+    kind = shape.type_name
+    if kind == "string" and (name in known or name[:-1] in known):
+        return known.get(name) or known[name[:-1]]
+    if kind == "structure":
+        return {member: baseline(shape.members[member], member, known) for member in shape.required_members}
+    if kind == "list":
+        return [baseline(shape.member, name, known) for _ in range(max(shape.metadata.get("min", 1), 1))]
+    if kind == "map":
+        return {"key": baseline(shape.value, name, known)}
+    if kind == "string":
+        if shape.enum:
+            return shape.enum[0]
+        if "pattern" in shape.metadata:
+            return _pattern_example(shape.metadata["pattern"])
+        return "x" * max(shape.metadata.get("min", 1), 1)
+    if kind in ("integer", "long"):
+        return max(shape.metadata.get("min", 1), 1)
+    if kind == "boolean":
+        return True
+    if kind == "blob":
+        return base64.b64encode(b"x" * max(shape.metadata.get("min", 1), 1)).decode()
+    if kind in ("float", "double", "timestamp"):
+        return 1
+    raise AssertionError(kind)
+
+
+WRONG_TYPES = {
+    "string": [5, True, [], {}, 1.5],
+    "integer": ["5", True, 1.5, [], {}],
+    "long": ["5", False, 2.5, [1], {}],
+    "boolean": ["true", 1, 0, [], {}],
+    "list": ["x", {}, 5, True],
+    "map": ["x", [], 5],
+    "structure": ["x", [], 5, False],
+    "blob": [5, [], {}, True],
+    "float": ["1.5", [], {}],
+    "double": ["1.5", [], {}],
+    "timestamp": ["yesterday", [], {}],
+}
+
+
+def mutations(shape: Any, value: Any, required: bool) -> list[tuple[str, Any, bool]]:
+    """``(label, bad value, must be refused)`` for one member; ``_MISSING`` removes the member."""
+    kind, meta = shape.type_name, shape.metadata
+    found: list[tuple[str, Any, bool]] = [("null", None, required)]
+    if required:
+        found.append(("missing", _MISSING, True))
+    found += [(f"type {type(bad).__name__}", bad, True) for bad in WRONG_TYPES[kind]]
+    if kind == "string":
+        if meta.get("min", 0) > 0:
+            found.append(("too short", "x" * (meta["min"] - 1) if meta["min"] > 1 else "", True))
+        if "max" in meta:
+            found.append(("too long", "a" * (meta["max"] + 1), True))
+        if shape.enum:
+            found += [("not in enum", "NOT_A_VALUE", True), ("enum lowercase", shape.enum[0].lower(), True)]
+        if "pattern" in meta:
+            for bad in ("UPPER CASE", "../..", "a" * 10_000 + "!", "\u0430", "-", ":::"):
+                if not compile_fullmatch(meta["pattern"])(bad):
+                    found.append(("bad pattern", bad, True))
+        if not shape.enum and "pattern" not in meta:
+            found += [("odd unicode", text, False) for text in ODD_UNICODE]
+            found += [("long unicode", "\U0001f600" * 5000, False)]
+        found += [("lone surrogate", text, False) for text in LONE_SURROGATES]
+    elif kind in ("integer", "long"):
+        if "min" in meta:
+            found.append(("below min", meta["min"] - 1, True))
+        if "max" in meta:
+            found.append(("above max", meta["max"] + 1, True))
+        found += [("huge", 2**63, False), ("huge negative", -(2**63), "min" in meta), ("enormous", 10**300, False)]
+        found += [("nan", float("nan"), True), ("infinity", float("inf"), True)]
+    elif kind == "list":
+        if meta.get("min", 0) > 0:
+            found.append(("empty list", [], True))
+        item = value[0] if value else baseline(shape.member)
+        if "max" in meta:
+            found.append(("too many items", [item] * (meta["max"] + 1), True))
+        found.append(("150 items", [item] * 150, "max" in meta and meta["max"] < 150))
+        found += [(f"item of type {type(bad).__name__}", [bad], True) for bad in WRONG_TYPES[shape.member.type_name]]
+    elif kind == "map":
+        found.append(("empty map", {}, meta.get("min", 0) > 0))
+    elif kind == "blob":
+        found += [(label, bad, True) for label, bad in [
+            ("not base64", "not base64!!"), ("bad padding", "YQ"), ("only padding", "===="),
+            ("non-ascii base64", "\u00e9\u00e9\u00e9\u00e9"), ("url-safe alphabet", "-_-_"),
+        ]]
+        if "max" in meta and meta["max"] < 64 * 1024 * 1024:
+            found.append(("blob too big", base64.b64encode(b"\0" * (meta["max"] + 1)).decode(), True))
+    return found
+
+
+_MISSING = object()
+
+
+def member_cases(shape: Any, value: dict[str, Any], known: dict[str, str], path: tuple[Any, ...] = (),
+                 depth: int = 0) -> list[tuple[tuple[Any, ...], str, Any, bool]]:
+    """Every mutation of every member of structure ``shape`` (nested structures and list items included)."""
+    found = []
+    for name, member in shape.members.items():
+        required = name in shape.required_members
+        current = value.get(name)
+        if current is None:
+            current = baseline(member, name, known)
+        for label, bad, must_fail in mutations(member, current, required):
+            found.append(((*path, name), label, bad, must_fail))
+        if depth < 4 and member.type_name == "structure":
+            found += member_cases(member, current, known, (*path, name), depth + 1)
+        if depth < 4 and member.type_name == "list" and member.member.type_name == "structure":
+            found += member_cases(member.member, current[0] if current else {}, known, (*path, name, 0), depth + 1)
+    return found
+
+
+def _with(body: dict[str, Any], path: tuple[Any, ...], bad: Any, shape: Any) -> dict[str, Any]:
+    """A copy of ``body`` with the member at ``path`` set to ``bad`` (or removed); parents are created."""
+    body = json.loads(json.dumps(body))
+    node: Any = body
+    for step in path[:-1]:
+        if isinstance(step, int):
+            while len(node) <= step:
+                node.append({})
+            node = node[step]
+        else:
+            if step not in node or node[step] is None:
+                node[step] = [] if isinstance(path[path.index(step) + 1], int) else {}
+            node = node[step]
+    if bad is _MISSING:
+        node.pop(path[-1], None)
+    else:
+        node[path[-1]] = bad
+    return body
+
+
+def _json_for_wire(body: Any) -> str:
+    """JSON as a careless client would send it: NaN/Infinity allowed, surrogates escaped."""
+    return json.dumps(body, allow_nan=True)
+
+
+#: malformed requests sent per operation, for the closing report
+SWEEP_COUNTS: dict[str, int] = {}
+
+
+@pytest.mark.parametrize("operation", sorted(MODEL.operation_names))
+def test_every_malformed_member_is_refused_and_changes_nothing(hostile, operation):
+    mock, client = hostile
+    known = {**KNOWN_MEMBERS, "uploadId": mock.hostile["upload_id"], "layerDigest": mock.hostile["layer"],
+             "imageDigest": mock.hostile["digest"], "imageManifest": mock.hostile["manifest"]}
+    shape = MODEL.operation_model(operation).input_shape
+    valid = baseline(shape, known=known)
+    cases = member_cases(shape, valid, known)
+    for path, label, bad, must_fail in cases:
+        body = _with(valid, path, bad, shape)
+        before = fingerprint(mock)
+        status, answer = raw(client, TARGET + operation, _json_for_wire(body))
+        where = f"{operation} {'.'.join(map(str, path))} {label}"
+        if must_fail:
+            assert refused(status, answer), (where, status, answer)
+        else:
+            assert status == 200 or refused(status, answer), (where, status, answer)
+        if status != 200:
+            assert fingerprint(mock) == before, where
+    SWEEP_COUNTS[operation] = len(cases)
+
+
 # -- raw requests botocore would never send ----------------------------------------------------------------
+NOT_JSON_OBJECTS = [
+    b"{", b"{not json", b"nul", b"[]", b'"a string"', b"5", b"null", b"true", b"{}{}", b'{"a": 1} trailing',
+    b"\xff\xfe{}", b"\x00" * 64, b"{'single': 'quotes'}", b'{"a": }', b"\xc3\x28",
+    b'{"maxResults": 1' + b"0" * 5000 + b"}",  # past int's digit limit
+]
+ODD_BUT_READABLE = [
+    b"", b"{}", b"  {}  ", b"\xef\xbb\xbf{}", b'{"repositoryName": "hostile", "repositoryName": "hostile"}',
+    b'{"maxResults": NaN}', b'{"maxResults": Infinity}', b'{"maxResults": 1e999}', b'{"maxResults": -0}',
+    b'{"x": "\\ud800"}',
+    b'{"unknown": ' + b'"' + b"y" * (5 * 1024 * 1024) + b'"}',
+]
 WRONG_CONTENT_TYPES = ["application/json", "text/plain", "application/x-www-form-urlencoded", "", None,
                        "application/x-amz-json-1.1-evil", "multipart/form-data; boundary=x"]
 RIGHT_CONTENT_TYPES = ["application/x-amz-json-1.1", "application/x-amz-json-1.0",
                        "Application/X-Amz-Json-1.1; charset=UTF-8"]
+BAD_TARGETS = [
+    None, "", TARGET, TARGET + "NoSuchAction", TARGET.lower() + "ListImages", "DynamoDB_20120810.ListTables",
+    TARGET + "ListImages\u0000", TARGET + "ListImages ", TARGET + "__init__", TARGET + "a" * 10_000,
+    "AmazonEC2ContainerRegistry_V20150921", "." + "ListImages", TARGET + "\u202eListImages",
+    "AmazonEC2ContainerRegistry_V20150921.ListImages.ListImages", TARGET + "list_images",
+]
+RAW_COUNTS: dict[str, int] = {}
+
+
+@pytest.mark.parametrize("operation", sorted(MODEL.operation_names))
+def test_bodies_that_are_not_json_objects_are_refused(hostile, operation):
+    mock, client = hostile
+    before = fingerprint(mock)
+    for body in NOT_JSON_OBJECTS:
+        status, answer = raw(client, TARGET + operation, body)
+        assert refused(status, answer) and answer["__type"] == "SerializationException", (body[:30], answer)
+    assert fingerprint(mock) == before
+    for body in ODD_BUT_READABLE:
+        before = fingerprint(mock)
+        status, answer = raw(client, TARGET + operation, body)
+        assert status == 200 or refused(status, answer), (body[:30], answer)
+        if status != 200:
+            assert fingerprint(mock) == before, body[:30]
+    RAW_COUNTS[f"bodies {operation}"] = len(NOT_JSON_OBJECTS) + len(ODD_BUT_READABLE)
+
+
+def test_unknown_targets_are_refused(hostile):
+    mock, client = hostile
+    before = fingerprint(mock)
+    for target in BAD_TARGETS:
+        status, answer = raw(client, target, b'{"repositoryName": "hostile"}')
+        assert refused(status, answer) and answer["__type"] == "UnknownOperationException", (target, answer)
+    assert fingerprint(mock) == before
+    RAW_COUNTS["targets"] = len(BAD_TARGETS)
 
 
 def test_wrong_content_types_are_refused(hostile):
@@ -323,6 +605,7 @@ def test_wrong_content_types_are_refused(hostile):
     for content_type in RIGHT_CONTENT_TYPES:
         status, answer = raw(client, TARGET + "DescribeRepositories", b"{}", content_type=content_type)
         assert status == 200 and answer["repositories"], (content_type, answer)
+    RAW_COUNTS["content types"] = len(WRONG_CONTENT_TYPES) + len(RIGHT_CONTENT_TYPES)
 
 
 def test_hostile_authorization_headers_are_read_in_linear_time(hostile):
@@ -333,3 +616,12 @@ def test_hostile_authorization_headers_are_read_in_linear_time(hostile):
         status, answer = raw(client, TARGET + "DescribeRepositories", b"{}", headers={"Authorization": header})
         assert time.perf_counter() - started < LINEAR_BUDGET, header[:30]
         assert status == 200, answer
+    RAW_COUNTS["authorization headers"] = 5
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _report():
+    yield
+    sent = sum(SWEEP_COUNTS.values()) + sum(RAW_COUNTS.values())
+    print(f"\nhostile input: {sum(SWEEP_COUNTS.values())} malformed members over {len(SWEEP_COUNTS)} operations, "
+          f"{sum(RAW_COUNTS.values())} raw requests; {sent} in all")
