@@ -12,7 +12,7 @@ import hashlib
 import tempfile
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
 
 from .store import RegistryStore
@@ -46,9 +46,12 @@ class BlobBuffer:
         self._settle()
         self.size += len(data)
         self.part_sizes.append(len(data))
-        if len(data) < _BACKGROUND_WRITE:
-            self._store(data)
+        if len(data) < _BACKGROUND_WRITE or self.size <= SPOOL_THRESHOLD:
+            self._store(data)  # small, or still held in memory: a copy, done at once
             return
+        # on disk from here on, moved there by this thread, so the worker only hands bytes to
+        # the kernel: memory it allocated would stay in its own malloc arena after the upload
+        self._file.rollover()  # type: ignore[attr-defined]
         self._writer = threading.Thread(target=self._store, args=(data,), name="mock-ecr-blob-writer", daemon=True)
         self._writer.start()
 
@@ -76,13 +79,43 @@ class BlobBuffer:
 
     def seal(self, media_type: str | None = None) -> Blob:
         """The finished blob; the buffer must not be used afterwards."""
-        return Blob(self.digest, self.size, self._file, media_type)
+        blob = Blob(self.digest, self.size, self._file, media_type)
+        if self.size > SPOOL_THRESHOLD:
+            _return_freed_memory()
+        return blob
 
     def discard(self) -> None:
         try:
             self._settle()
         finally:
             self._file.close()
+        if self.size > SPOOL_THRESHOLD:
+            _return_freed_memory()
+
+
+def _return_freed_memory() -> None:
+    """Hand the heap pages freed by a large upload back to the OS (glibc only; else nothing).
+
+    The parts of a large upload pass through many short-lived buffers of several MiB, which
+    glibc keeps in the heap once freed; without this, RSS stays some tens of MiB above where
+    it was before the upload, however large the blob.
+    """
+    global _malloc_trim
+    if _malloc_trim is None:
+        _malloc_trim = _find_malloc_trim()
+    _malloc_trim(0)
+
+
+def _find_malloc_trim() -> Callable[[int], Any]:
+    try:
+        import ctypes
+
+        return ctypes.CDLL(None).malloc_trim  # type: ignore[no-any-return]
+    except (OSError, AttributeError, ImportError):
+        return lambda pad: 0
+
+
+_malloc_trim: Callable[[int], Any] | None = None
 
 
 class Blob:
