@@ -154,6 +154,14 @@ def _documentation(code: str) -> str:
     return text or code
 
 
+@cache
+def _modeled_status(code: str) -> int:
+    """The HTTP status of a modeled error mock_ecr has no class for (a newer botocore's)."""
+    shape = protocol.service_model().shape_for(code)
+    declared = shape.metadata.get("error", {}).get("httpStatusCode")
+    return declared or (500 if shape.metadata.get("fault") else 400)
+
+
 # -- faults ------------------------------------------------------------------------------
 
 
@@ -185,11 +193,11 @@ class Fault:
 
     def error(self, operation: str, region: str, account_id: str, params: dict[str, Any]) -> ECRError:
         """The error this fault answers for one call."""
-        cls = ERRORS_BY_CODE.get(self.code)
+        cls = None if self.code in COMMON_ERRORS else ERRORS_BY_CODE.get(self.code)
         if self.code in COMMON_ERRORS:
             status, template = COMMON_ERRORS[self.code]
         else:
-            status = cls.status if cls is not None else 400
+            status = cls.status if cls is not None else _modeled_status(self.code)
             template = _ECR_TEMPLATES.get(self.code) or _documentation(self.code)
         message = self.message
         if message is None:
