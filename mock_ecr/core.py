@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import inspect
 import os
+import sys
 import threading
 import unittest
 from collections.abc import Callable
@@ -35,6 +36,18 @@ FAKE_CREDENTIALS = {
     "AWS_SECURITY_TOKEN": "mock-ecr-session-token",
 }
 _REGION_VARS = ("AWS_DEFAULT_REGION", "AWS_REGION")
+#: environment the mock removes while active: an expiry exported with real credentials
+#: (aws-vault, SSO helpers) would make botocore treat the fake ones as expired
+_CLEARED_VARS = ("AWS_CREDENTIAL_EXPIRATION",)
+#: boto3's default session while a mock is active, kept between activations: it resolved
+#: the fake credentials, and reusing it keeps ``boto3.client()`` cheap
+_mock_boto3_session: Any = None
+
+
+def _keep_mock_boto3_session(session: Any) -> None:
+    global _mock_boto3_session
+    _mock_boto3_session = session
+
 
 T = TypeVar("T")
 _lock = threading.RLock()
@@ -54,6 +67,8 @@ class Activation:
         #: (mock, quota values it replaced) per start of a mock configured with quotas
         self._quota_layers: list[tuple[MockECR, dict[str, int]]] = []
         self._saved_env: dict[str, str | None] = {}
+        #: boto3's default session when the mock started (None if there was none)
+        self._saved_boto3_session: Any = None
         self._region = DEFAULT_REGION
 
     # -- lifecycle ------------------------------------------------------------------
@@ -62,9 +77,16 @@ class Activation:
         changes = dict(FAKE_CREDENTIALS)
         if not any(env.get(name) for name in _REGION_VARS):
             changes["AWS_DEFAULT_REGION"] = DEFAULT_REGION
-        self._saved_env = {name: env.get(name) for name in changes}
+        self._saved_env = {name: env.get(name) for name in (*changes, *_CLEARED_VARS)}
         env.update(changes)
+        for name in _CLEARED_VARS:
+            env.pop(name, None)
         self._region = env.get("AWS_DEFAULT_REGION") or env.get("AWS_REGION") or DEFAULT_REGION
+        # boto3.client() reuses a default session, which caches the credentials it first
+        # resolved: one made before the mock holds real ones, one made under it fake ones
+        boto3 = sys.modules.get("boto3")
+        if boto3 is not None:
+            self._saved_boto3_session, boto3.DEFAULT_SESSION = boto3.DEFAULT_SESSION, _mock_boto3_session
         intercept.install(self)
 
     def close(self) -> None:
@@ -75,6 +97,10 @@ class Activation:
                 env.pop(name, None)
             else:
                 env[name] = value
+        boto3 = sys.modules.get("boto3")  # perhaps imported only while the mock was active
+        if boto3 is not None:
+            _keep_mock_boto3_session(boto3.DEFAULT_SESSION)
+            boto3.DEFAULT_SESSION = self._saved_boto3_session
         self.backend.close()
 
     # -- requests -------------------------------------------------------------------
