@@ -48,6 +48,8 @@ JSON_MEDIA_TYPES = frozenset({"application/x-amz-json-1.1", "application/x-amz-j
 def check_content_type(value: str | None) -> None:
     """AWS JSON services choose the protocol by Content-Type: with any other (or none), no
     operation is found, as AWS answers a request sent as application/octet-stream."""
+    if value in JSON_MEDIA_TYPES:  # what botocore sends
+        return
     if (value or "").split(";", 1)[0].strip().lower() not in JSON_MEDIA_TYPES:
         raise UnknownOperationException(f"Unknown operation: Content-Type {value!r} is not application/x-amz-json-1.1")
 
@@ -324,10 +326,24 @@ def _encode_extra(value: Any) -> Any:
 _encoder = json.JSONEncoder(separators=(",", ":"), default=_encode_extra)
 
 
+def _make_dumps() -> Callable[[Any], str]:
+    """``_encoder.encode``, minus building the C encoder again on every call (and its
+    cycle check: results are trees), where the C accelerator exists."""
+    from json.encoder import c_make_encoder, encode_basestring_ascii
+
+    if c_make_encoder is None:  # pragma: no cover - no C accelerator
+        return _encoder.encode
+    iterencode = c_make_encoder(None, _encode_extra, encode_basestring_ascii, None, ":", ",", False, False, True)
+    return lambda value: "".join(iterencode(value, 0))
+
+
+_dumps = _make_dumps()
+
+
 def encode_result(result: dict[str, Any]) -> bytes:
     """JSON 1.1 body of a successful call; datetimes become epoch seconds."""
-    return _encoder.encode(result).encode()
+    return _dumps(result).encode()
 
 
 def encode_error(error: ECRError) -> bytes:
-    return _encoder.encode(error.body()).encode()
+    return _dumps(error.body()).encode()
