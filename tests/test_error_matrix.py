@@ -2,8 +2,9 @@
 
 ``tests/data/error-matrix.json`` is a copy of the project's matrix (``/work/shared/error-matrix.json``;
 ``test_the_copy_is_current`` checks it when that file exists). Each pair is reached the way
-a test author would: **naturally** where some state or request causes the error, through a
-**quota** set small with ``mock_ecr(quotas=...)`` where only a limit does, and through
+a test author would: **naturally** where some state or request causes the error (including
+the 4,200 parts of the default "Layer parts" quota), through a **quota** set small with
+``mock_ecr(quotas=...)`` where a limit would take too much state to reach, and through
 **inject_error** where nothing the mock models can (``ServerException``). Each case checks
 the code, the HTTP status, and that the failing call is the action itself. A pair with no
 way to reach it fails.
@@ -26,6 +27,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from mock_ecr import MockECR, mock_ecr
+from mock_ecr.backend.quotas import Quotas
 
 MATRIX_FILE = Path(__file__).parent / "data" / "error-matrix.json"
 SHARED_MATRIX = Path("/work/shared/error-matrix.json")
@@ -252,12 +254,14 @@ def _part_not_consecutive(world: World, action: str) -> Any:
 
 
 def _too_many_parts(world: World, action: str) -> Any:
+    """One-byte parts up to the default "Layer parts" quota (4,200), then one more (about a second)."""
     upload_id = world.client.initiate_layer_upload(repositoryName=REPO)["uploadId"]
-    for first in (0, 1):
+    for first in range(Quotas().layer_parts_per_upload):
         world.client.upload_layer_part(repositoryName=REPO, uploadId=upload_id, partFirstByte=first,
                                        partLastByte=first, layerPartBlob=b"x")
-    return world.client.upload_layer_part(repositoryName=REPO, uploadId=upload_id, partFirstByte=2,
-                                          partLastByte=2, layerPartBlob=b"x")
+    last = Quotas().layer_parts_per_upload
+    return world.client.upload_layer_part(repositoryName=REPO, uploadId=upload_id, partFirstByte=last,
+                                          partLastByte=last, layerPartBlob=b"x")
 
 
 SPECIFIC: dict[tuple[str, str], Reach] = {
@@ -287,28 +291,15 @@ SPECIFIC: dict[tuple[str, str], Reach] = {
         "natural", _preview_in_progress
     ),
     ("UploadLayerPart", "InvalidLayerPartException"): Reach("natural", _part_not_consecutive),
-    ("UploadLayerPart", "LimitExceededException"): Reach("quota", _too_many_parts, {"layer_parts_per_upload": 2}),
+    ("UploadLayerPart", "LimitExceededException"): Reach("natural", _too_many_parts),
     ("UploadLayerPart", "UploadNotFoundException"): Reach("natural", _unknown_upload),
 }
-
-#: pairs whose way depends on a part of the mock that does not support it yet
-PENDING = {
-    ("UploadLayerPart", "LimitExceededException"): (
-        "uploads.py counts parts against its MAX_PARTS constant, not quotas.layer_parts_per_upload"
-    ),
-}
-
 
 def reach(action: str, code: str) -> Reach | None:
     return SPECIFIC.get((action, code)) or GENERIC.get(code)
 
 
-def _pair_param(action: str, code: str) -> Any:
-    marks = [pytest.mark.xfail(strict=True, reason=PENDING[(action, code)])] if (action, code) in PENDING else []
-    return pytest.param(action, code, id=f"{action}-{code}", marks=marks)
-
-
-@pytest.mark.parametrize(("action", "code"), [_pair_param(action, code) for action, code in PAIRS])
+@pytest.mark.parametrize(("action", "code"), [pytest.param(a, c, id=f"{a}-{c}") for a, c in PAIRS])
 def test_pair_is_reached_through_boto3(action: str, code: str) -> None:
     way = reach(action, code)
     if way is None:
@@ -350,5 +341,4 @@ def test_how_pairs_are_reached():
     assert {(a, c) for a, c in PAIRS if reach(a, c) is not None and reach(a, c).how == "quota"} == {
         ("CreateRepository", "LimitExceededException"),
         ("PutImage", "LimitExceededException"),
-        ("UploadLayerPart", "LimitExceededException"),
     }
