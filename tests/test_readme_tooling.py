@@ -12,6 +12,8 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def _no_retry_sleep(monkeypatch):
+    for name in ("AWS_RETRY_MODE", "AWS_MAX_ATTEMPTS"):  # the examples assume botocore's default mode
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr("time.sleep", lambda seconds: None)
 
 

@@ -18,7 +18,9 @@ NO_RETRIES = Config(retries={"total_max_attempts": 1})
 
 @pytest.fixture
 def no_sleep(monkeypatch):
-    """botocore sleeps between retries; the tests only count attempts."""
+    """botocore sleeps between retries; the tests only count attempts (with botocore's default mode)."""
+    for name in ("AWS_RETRY_MODE", "AWS_MAX_ATTEMPTS"):
+        monkeypatch.delenv(name, raising=False)
     slept: list[float] = []
     monkeypatch.setattr("time.sleep", slept.append)
     return slept
