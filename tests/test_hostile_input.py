@@ -337,6 +337,31 @@ def test_documents_at_and_over_their_size_limits(hostile, operation, member, lim
         assert refused(status, answer) and answer["__type"] == "InvalidParameterException", (text, answer)
         assert fingerprint(mock) == before
 
+
+def test_huge_manifests_answer_promptly(hostile):
+    """4 MiB manifests of 25,000 layer descriptors: accepted when the layers exist, else refused."""
+    mock, client = hostile
+    document = json.loads(mock.hostile["manifest"])
+    layer = document["layers"][0]
+    count = (4 * 1024 * 1024 - 2000) // (len(json.dumps(layer)) + 2)
+    cases = [
+        ("present", [dict(layer, size=n) for n in range(count)], None),
+        ("missing", [dict(layer, digest=f"sha256:{n:064x}") for n in range(count)], "LayersNotFoundException"),
+    ]
+    for label, layers, expected in cases:
+        text = json.dumps({**document, "layers": layers}, separators=(",", ":"))
+        assert len(text) <= 4 * 1024 * 1024
+        body = json.dumps({"repositoryName": "hostile", "imageManifest": text})
+        before = fingerprint(mock)
+        started = time.perf_counter()
+        status, answer = raw(client, TARGET + "PutImage", body)
+        assert time.perf_counter() - started < 5 * LINEAR_BUDGET, label
+        if expected is None:
+            assert status == 200, answer
+        else:
+            assert refused(status, answer) and answer["__type"] == expected
+            assert fingerprint(mock) == before
+
 # -- every operation of the model, every member, every way to get it wrong ---------------------------
 #: a value that satisfies each pattern of the model (the generator's baseline)
 PATTERN_EXAMPLES = {
