@@ -22,12 +22,14 @@ from __future__ import annotations
 import datetime as _dt
 from bisect import bisect_left, insort
 from collections.abc import Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
 from .manifests import Manifest
 
 TAG_STATUSES = ("ANY", "TAGGED", "UNTAGGED")
+_NO_REFERRERS: frozenset[str] = frozenset()
 #: a ListImages entry: (image number, tag or "" for the untagged entry)
 EntryKey = tuple[int, str]
 
@@ -58,23 +60,62 @@ class Image:
 
 
 class _SortedKeys:
-    """A sorted list of keys: insert and remove by binary search."""
+    """A sorted list of keys: insert by binary search; removals are applied in bulk.
 
-    __slots__ = ("keys",)
+    A removal is only noted; the next read (``keys``) or insert applies every noted removal
+    in one pass (a binary search per key, then one copy of the list), so deleting k keys
+    costs one O(n) copy, not k of them. BatchDeleteImage deletes up to 100 images per call.
+    """
+
+    __slots__ = ("_keys", "_removed")
 
     def __init__(self) -> None:
-        self.keys: list[Any] = []
+        self._keys: list[Any] = []
+        self._removed: set[Any] = set()
+
+    @property
+    def keys(self) -> list[Any]:
+        if self._removed:
+            self._apply_removals()
+        return self._keys
+
+    @keys.setter
+    def keys(self, value: list[Any]) -> None:
+        """Replace the whole (sorted) list: every noted removal is applied first."""
+        if self._removed:
+            self._apply_removals()
+        self._keys = value
 
     def add(self, key: Any) -> None:
-        if not self.keys or key > self.keys[-1]:
-            self.keys.append(key)  # the common case: a new number goes last
+        if self._removed:
+            self._apply_removals()
+        keys = self._keys
+        if not keys or key > keys[-1]:
+            keys.append(key)  # the common case: a new number goes last
         else:
-            insort(self.keys, key)
+            insort(keys, key)
 
     def remove(self, key: Any) -> None:
-        index = bisect_left(self.keys, key)
-        if index < len(self.keys) and self.keys[index] == key:
-            del self.keys[index]
+        """Remove ``key`` if present (applied at the next read or insert)."""
+        self._removed.add(key)
+
+    def _apply_removals(self) -> None:
+        keys, removed = self._keys, self._removed
+        self._removed = set()
+        found = []
+        for key in removed:
+            index = bisect_left(keys, key)
+            if index < len(keys) and keys[index] == key:
+                found.append(index)
+        if len(found) == 1:
+            del keys[found[0]]
+        elif found:
+            found.sort()
+            kept = keys[: found[0]]
+            for index, following in zip(found, found[1:], strict=False):
+                kept.extend(keys[index + 1 : following])
+            kept.extend(keys[found[-1] + 1 :])
+            self._keys = kept
 
 
 class ImageIndex:
@@ -177,9 +218,9 @@ class ImageIndex:
                 if not referrers:
                     del self.parents[child]
 
-    def referrers(self, digest: str) -> set[str]:
+    def referrers(self, digest: str) -> AbstractSet[str]:
         """Digests of the manifest lists / indexes in the repository that list ``digest``."""
-        return self.parents.get(digest, set())
+        return self.parents.get(digest) or _NO_REFERRERS
 
     # -- internals -------------------------------------------------------------------------
     def _untag(self, image: Image, tag: str) -> None:

@@ -58,9 +58,10 @@ def images_of(repository: Repository) -> ImageIndex:
     return index
 
 
-def delete_image(repository: Repository, image: Image) -> None:
-    """Delete ``image`` and its tags from ``repository``, releasing its blob references."""
-    images_of(repository).remove(image)
+def delete_image(repository: Repository, image: Image, index: ImageIndex | None = None) -> None:
+    """Delete ``image`` and its tags from ``repository``, releasing its blob references
+    (``index``: the repository's, when the caller holds it already)."""
+    (images_of(repository) if index is None else index).remove(image)
     references = blobs.image_references(repository)
     for digest in image.manifest.blob_digests():
         references[digest] -= 1
@@ -297,11 +298,12 @@ def batch_delete_image(ctx: RequestContext, params: dict[str, Any]) -> dict[str,
             )
             continue
         tags = (tag,) if tag is not None else image.tags
-        delete_image(repository, image)
+        delete_image(repository, image, index)
         if tags:
-            deleted.extend(_image_id(image, t) for t in tags)
+            for t in tags:
+                deleted.append({"imageDigest": image.digest, "imageTag": t})
         else:
-            deleted.append(_image_id(image))
+            deleted.append({"imageDigest": image.digest})
     return {"imageIds": deleted, "failures": failures}
 
 
