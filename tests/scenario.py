@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from .ecr_helpers import digest_of, push_image
+
 POLICY = json.dumps({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "ecr:*"}]})
 LIFECYCLE_POLICY = json.dumps(
     {
@@ -33,4 +35,11 @@ def run_every_operation(client) -> None:
     client.start_lifecycle_policy_preview(repositoryName="wire")
     client.get_lifecycle_policy_preview(repositoryName="wire")
     client.delete_lifecycle_policy(repositoryName="wire")
+    # BatchCheckLayerAvailability, InitiateLayerUpload, UploadLayerPart, CompleteLayerUpload, PutImage
+    pushed = push_image(client, "wire", tag="v1")
+    client.get_download_url_for_layer(repositoryName="wire", layerDigest=digest_of(pushed.layers[0]))
+    client.batch_get_image(repositoryName="wire", imageIds=[{"imageTag": "v1"}])
+    client.list_images(repositoryName="wire")
+    client.describe_images(repositoryName="wire")
+    client.batch_delete_image(repositoryName="wire", imageIds=[{"imageTag": "v1"}])
     client.delete_repository(repositoryName="wire", force=True)
