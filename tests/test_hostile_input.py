@@ -24,6 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mock_ecr import mock_ecr
+from mock_ecr.backend.lifecycle import apply_lifecycle_policies
 from mock_ecr.patterns import compile_fullmatch, is_linear
 
 from .ecr_helpers import DOCKER_MANIFEST, DOCKER_SCHEMA1, DOCKER_SCHEMA1_SIGNED, digest_of, push_image
@@ -198,6 +199,56 @@ def test_tag_mutability_exclusion_filters_match_in_linear_time(hostile, mode, ex
         assert fingerprint(mock) == before
     else:
         assert status == 200, answer
+
+
+def _adversarial_documents(limit: int) -> list[str]:
+    """10,000-character texts (or the member's limit) built to slow parsers and validators down."""
+    size = min(limit, 10_000)
+    rule = '{"rulePriority": 1, "selection": {"tagStatus": "tagged", "tagPatternList": ["*a*a*a*a"], ' \
+           '"countType": "imageCountMoreThan", "countNumber": 1}, "action": {"type": "expire"}}'
+    return [
+        "[" * (size // 2) + "]" * (size // 2),
+        '{"Statement": [' + ",".join(['{"Effect": "Allow"}'] * (size // 20)) + "]}",
+        '{"a": "' + "\\" * (size // 2 - 4) + '"}',
+        '{"rules": [' + ",".join([rule] * (size // (len(rule) + 1))) + "]}",
+        "{" + '"k": 1, ' * (size // 8 - 1) + '"k": 1}',
+        " " * (size - 2) + "{}",
+        '{"Statement": "' + "\u00e9" * (size // 7) + '"}',
+    ]
+
+
+@pytest.mark.parametrize("operation,member,limit", [
+    ("SetRepositoryPolicy", "policyText", 10_240),
+    ("PutLifecyclePolicy", "lifecyclePolicyText", 30_720),
+    ("StartLifecyclePolicyPreview", "lifecyclePolicyText", 30_720),
+])
+def test_policy_documents_are_validated_in_linear_time(hostile, operation, member, limit):
+    mock, client = hostile
+    for text in _adversarial_documents(limit):
+        before = fingerprint(mock)
+        started = time.perf_counter()
+        status, answer = raw(client, TARGET + operation, json.dumps({"repositoryName": "hostile", member: text}))
+        assert time.perf_counter() - started < LINEAR_BUDGET, text[:40]
+        assert status == 200 or refused(status, answer), answer
+        if status != 200:
+            assert fingerprint(mock) == before
+
+
+def test_lifecycle_tag_patterns_match_long_tags_in_linear_time(hostile):
+    """The most wildcards a pattern may have, against the longest tags, through preview and apply."""
+    mock, client = hostile
+    for number in range(20):
+        push_image(client, "hostile", tag="a" * 299 + str(number % 10) if number < 10 else "a" * 280 + f"x{number}",
+                   layers=[f"layer {number}".encode()])
+    text = json.dumps({"rules": [{"rulePriority": 1, "description": "d", "selection": {
+        "tagStatus": "tagged", "tagPatternList": ["*a*a*a*b"], "countType": "imageCountMoreThan", "countNumber": 1},
+        "action": {"type": "expire"}}]})
+    started = time.perf_counter()
+    client.put_lifecycle_policy(repositoryName="hostile", lifecyclePolicyText=text)
+    client.start_lifecycle_policy_preview(repositoryName="hostile")
+    assert client.get_lifecycle_policy_preview(repositoryName="hostile")["previewResults"] == []
+    assert mock.backend and not apply_lifecycle_policies(mock.backend)
+    assert time.perf_counter() - started < LINEAR_BUDGET
 
 # -- forged pagination tokens ------------------------------------------------------------------------
 def _token(kind: str, key: Any) -> str:
