@@ -7,7 +7,6 @@ import datetime as dt
 import hashlib
 import json
 import math
-import threading
 
 import boto3
 import pytest
@@ -696,48 +695,39 @@ def test_bad_next_token(ecr_client, repo):
         )
 
 
-def test_paging_is_stable_while_another_thread_pushes(ecr_client, repo):
+def test_paging_is_stable_while_images_are_pushed_between_pages(ecr_client, repo):
+    """Pushes and tag moves land between every two pages of both walks (deterministically)."""
     _seed_blobs(ecr_client)
     before = {put_manifest(ecr_client, repo, _variant(n), tag=f"old{n}")["image"]["imageId"]["imageDigest"]
               for n in range(60)}
     pusher_client = boto3.client("ecr", region_name="us-east-1")
-    stop, started = threading.Event(), threading.Event()
     pushed_during: list[str] = []
 
-    def push_more() -> None:
-        number = 1000
-        while not stop.is_set() and number < 3000:
-            number += 1
+    def push_after_each_page(**_) -> None:
+        for _step in range(3):
+            number = 1000 + len(pushed_during)
             # new images, and old tags moved onto them
             tag = f"old{number % 60}" if number % 3 == 0 else f"new{number}"
             image = put_manifest(pusher_client, repo, _variant(number), tag=tag)["image"]
             pushed_during.append(image["imageId"]["imageDigest"])
-            started.set()
 
-    thread = threading.Thread(target=push_more)
-    thread.start()
-    try:
-        assert started.wait(10)
-        pushed_before_walk = len(pushed_during)
-        walked = [
-            d["imageDigest"]
-            for page in ecr_client.get_paginator("describe_images").paginate(
-                repositoryName=repo, PaginationConfig={"PageSize": 7}
-            )
-            for d in page["imageDetails"]
-        ]
-        entries = [
-            (i["imageDigest"], i.get("imageTag"))
-            for page in ecr_client.get_paginator("list_images").paginate(
-                repositoryName=repo, PaginationConfig={"PageSize": 5}
-            )
-            for i in page["imageIds"]
-        ]
-        pushed_while_walking = len(pushed_during) - pushed_before_walk
-    finally:
-        stop.set()
-        thread.join()
-    assert pushed_while_walking > 0
+    ecr_client.meta.events.register("after-call.ecr.DescribeImages", push_after_each_page)
+    ecr_client.meta.events.register("after-call.ecr.ListImages", push_after_each_page)
+    walked = [
+        d["imageDigest"]
+        for page in ecr_client.get_paginator("describe_images").paginate(
+            repositoryName=repo, PaginationConfig={"PageSize": 7}
+        )
+        for d in page["imageDetails"]
+    ]
+    entries = [
+        (i["imageDigest"], i.get("imageTag"))
+        for page in ecr_client.get_paginator("list_images").paginate(
+            repositoryName=repo, PaginationConfig={"PageSize": 5}
+        )
+        for i in page["imageIds"]
+    ]
+    assert len(pushed_during) >= 3 * (60 // 7)
     assert len(walked) == len(set(walked)) and before <= set(walked)
     assert len(entries) == len(set(entries))
     assert {digest for digest, _ in entries} >= before  # every image listed at least once (tagged or not)
