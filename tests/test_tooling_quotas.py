@@ -81,10 +81,6 @@ def test_put_image_limit():
         assert ecr.describe_images(repositoryName="app")["imageDetails"][0]["imageTags"] == ["v1"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="uploads.py counts parts against its MAX_PARTS constant, not quotas.layer_parts_per_upload",
-)
 def test_upload_layer_part_limit():
     with mock_ecr(quotas={"layer_parts_per_upload": 2}):
         ecr = _client()

@@ -29,19 +29,12 @@ from ..errors import (
     InvalidLayerPartException,
     LayerAlreadyExistsException,
     LayerPartTooSmallException,
-    LimitExceededException,
     UploadNotFoundException,
 )
 from .blobs import BlobBuffer, link_blob, linked_digests
 from .repositories import ON_DELETE, Repository, get_repository
 from .store import RegistryStore, RequestContext, operation
 
-#: ``partSize`` InitiateLayerUpload answers: the "Maximum layer part size" quota (10 MiB)
-PART_SIZE = 10 * 1024 * 1024
-#: every part but the last must be at least this big ("Minimum layer part size", 5 MiB)
-MIN_PART_SIZE = 5 * 1024 * 1024
-#: the "Layer parts" quota: parts one upload may have
-MAX_PARTS = 4200
 
 
 @dataclass(eq=False)
@@ -100,7 +93,7 @@ def initiate_layer_upload(ctx: RequestContext, params: dict[str, Any]) -> dict[s
     upload_id = str(uuid.uuid4())
     _uploads(ctx)[upload_id] = Upload(upload_id, repository, BlobBuffer())
     _repository_upload_ids(repository).add(upload_id)
-    return {"uploadId": upload_id, "partSize": PART_SIZE}
+    return {"uploadId": upload_id, "partSize": ctx.backend.quotas.max_layer_part_size}
 
 
 @operation("UploadLayerPart")
@@ -128,11 +121,13 @@ def upload_layer_part(ctx: RequestContext, params: dict[str, Any]) -> dict[str, 
         raise invalid("The layer part must contain at least one byte")
     if last != first + len(data) - 1:
         raise invalid(f"Last byte of the layer part is {last} instead of {first + len(data) - 1}")
-    if len(buffer.part_sizes) >= MAX_PARTS:
-        raise LimitExceededException(
-            "The operation did not succeed because it would cause a service limit to be exceeded. "
-            f"Layer parts: {MAX_PARTS}"
+    quotas = ctx.backend.quotas
+    if len(data) > quotas.max_layer_part_size:
+        raise invalid(
+            f"The layer part size {len(data)} exceeds the maximum layer part size of "
+            f"{quotas.max_layer_part_size} bytes"
         )
+    quotas.check_layer_part_count(len(buffer.part_sizes))
     buffer.append(data)
     return {
         "registryId": store.account_id,
@@ -153,8 +148,11 @@ def complete_layer_upload(ctx: RequestContext, params: dict[str, Any]) -> dict[s
             f"The upload with id '{upload.upload_id}' in the repository with name '{repository.name}' "
             f"in registry with id '{store.account_id}' cannot be completed because it does not have any parts"
         )
-    if any(size < MIN_PART_SIZE for size in buffer.part_sizes[:-1]):
-        raise LayerPartTooSmallException("All layer parts except the last part should be at least 5MB")
+    min_size = ctx.backend.quotas.min_layer_part_size
+    if any(size < min_size for size in buffer.part_sizes[:-1]):
+        raise LayerPartTooSmallException(
+            f"All layer parts except the last part should be at least {min_size // (1024 * 1024)}MB"
+        )
     digest = buffer.digest
     # ECR accepts the upload when any one of the given digests is the calculated one
     if digest not in params["layerDigests"]:
