@@ -347,15 +347,17 @@ def describe(repository: Repository, image: Image) -> dict[str, Any]:
     }
     if image.tags:
         detail["imageTags"] = list(image.tags)
+    manifest = image.manifest
     detail["imageSizeInBytes"] = image.size
     detail["imagePushedAt"] = image.pushed_at
-    detail["imageManifestMediaType"] = image.media_type
-    if image.manifest.artifact_media_type:
-        detail["artifactMediaType"] = image.manifest.artifact_media_type
+    detail["imageManifestMediaType"] = manifest.media_type
+    artifact_media_type = manifest.artifact_media_type
+    if artifact_media_type:
+        detail["artifactMediaType"] = artifact_media_type
     if image.last_pulled_at is not None:
         detail["lastRecordedPullTime"] = image.last_pulled_at
-    if image.manifest.subject_digest:
-        detail["subjectManifestDigest"] = image.manifest.subject_digest
+    if manifest.subject_digest:
+        detail["subjectManifestDigest"] = manifest.subject_digest
     detail["imageStatus"] = "ACTIVE"
     return detail
 
