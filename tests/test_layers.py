@@ -21,7 +21,6 @@ from freezegun import freeze_time
 from requests.adapters import HTTPAdapter
 
 from mock_ecr import mock_ecr
-from mock_ecr.backend import uploads
 from mock_ecr.backend.blobs import Blob
 
 from .shape_check import check_output
@@ -199,8 +198,8 @@ def test_a_refused_part_changes_nothing(ecr_client, repo):
     assert done["layerDigest"] == sha256(head + b"def")
 
 
-def test_too_many_parts(ecr_client, repo, monkeypatch):
-    monkeypatch.setattr(uploads, "MAX_PARTS", 3)
+def test_too_many_parts(ecr_mock, ecr_client, repo):
+    ecr_mock.quotas.update({"layer_parts_per_upload": 3})
     upload_id = upload_parts(ecr_client, repo, [b"a", b"b", b"c"])
     with pytest.raises(ClientError) as info:
         ecr_client.upload_layer_part(repositoryName=repo, uploadId=upload_id, partFirstByte=3, partLastByte=3,
@@ -395,8 +394,8 @@ def test_uploads_in_progress_are_closed_when_the_mock_stops():
     assert buffer._file.closed
 
 
-def test_concurrent_multipart_uploads_to_one_registry(ecr_client, repo, monkeypatch):
-    monkeypatch.setattr(uploads, "MIN_PART_SIZE", 1000)  # many small parts interleave across threads
+def test_concurrent_multipart_uploads_to_one_registry(ecr_mock, ecr_client, repo):
+    ecr_mock.quotas.update({"min_layer_part_size": 1000})  # many small parts interleave across threads
     blobs = [f"blob {index} ".encode() * 1000 for index in range(8)]
     digests: dict[int, str] = {}
     errors: list[BaseException] = []

@@ -36,7 +36,6 @@ from .repositories import ON_DELETE, Repository, get_repository
 from .store import RegistryStore, RequestContext, operation
 
 
-
 @dataclass(eq=False)
 class Upload:
     upload_id: str
