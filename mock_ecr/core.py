@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar, overload
 
 from . import intercept, protocol
-from .backend import Backend
+from .backend import Backend, lifecycle
 from .backend.quotas import Quotas
 from .errors import ECRError
 from .faults import Fault, Faults
@@ -367,6 +367,19 @@ class MockECR:
         from .inspection import all_registries
 
         return all_registries(self._require_active().backend)
+
+    def apply_lifecycle_policies(
+        self, *, region: str | None = None, account_id: str | None = None, repository_name: str | None = None
+    ) -> list[Any]:
+        """Run the stored lifecycle policies now, as ECR does in the background within a day.
+
+        Selects repositories by region, registry account and name (each ``None`` for all),
+        deletes the images their policies expire at the current (freezegun) time, and
+        returns them as ``ExpiredImage`` records. See ``backend/lifecycle.py``.
+        """
+        return lifecycle.apply_lifecycle_policies(
+            self.backend, region=region, account_id=account_id, repository_name=repository_name
+        )
 
 
 @overload
