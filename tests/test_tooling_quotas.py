@@ -178,3 +178,24 @@ def test_push_image_respects_quotas():
         m.push_image("app", "v1")
         with pytest.raises(LimitExceededException):
             m.push_image("app", "v2")
+
+
+def test_lifecycle_policy_length_quota():
+    rule = {"rulePriority": 1, "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 1},
+            "action": {"type": "expire"}}
+    text = json.dumps({"rules": [rule]}, indent=4)
+    with mock_ecr(quotas={"lifecycle_policy_length": len(text) - 1}):
+        ecr = _client()
+        ecr.create_repository(repositoryName="app")
+        for call in (ecr.put_lifecycle_policy, ecr.start_lifecycle_policy_preview):
+            with pytest.raises(ClientError) as info:
+                call(repositoryName="app", lifecyclePolicyText=text)
+            assert _error(info) == (
+                "InvalidParameterException",
+                "Invalid parameter at 'lifecyclePolicyText' failed to satisfy constraint: "
+                f"'Member must have length less than or equal to {len(text) - 1}'",
+                400,
+            )
+        with pytest.raises(ClientError) as info:
+            ecr.get_lifecycle_policy(repositoryName="app")
+        assert _error(info)[0] == "LifecyclePolicyNotFoundException"

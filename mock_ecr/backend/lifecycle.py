@@ -100,6 +100,7 @@ def put_lifecycle_policy(ctx: RequestContext, params: dict[str, Any]) -> dict[st
     """Store the policy text exactly as sent; a changed policy has not been evaluated yet."""
     repository = get_repository(ctx.store, params["repositoryName"])
     text = params["lifecyclePolicyText"]
+    ctx.backend.quotas.check_text_length("lifecyclePolicyText", text, "lifecycle_policy_length")
     parse_lifecycle_policy(text)
     if text != repository.lifecycle_policy_text:
         repository.extra.pop(_EVALUATED_AT, None)
@@ -216,6 +217,8 @@ def start_lifecycle_policy_preview(ctx: RequestContext, params: dict[str, Any]) 
         text = repository.lifecycle_policy_text
         if text is None:
             raise _policy_not_found(repository)
+    else:
+        ctx.backend.quotas.check_text_length("lifecyclePolicyText", text, "lifecycle_policy_length")
     policy = parse_lifecycle_policy(text)
     current: Preview | None = repository.extra.get(_PREVIEW)
     if current is not None and current.status == "IN_PROGRESS":
