@@ -4,8 +4,10 @@
     python benchmarks/bench.py --quick    # smaller workload, one round
     python benchmarks/bench.py --big      # also push a 1 GiB layer and show RSS stays bounded
 
-The three targets run interleaved in one process (A B C, A B C, ... for ``--rounds``
-rounds), each round on fresh state; the report prints the median of the rounds.
+The targets run interleaved in one process (A B C, A B C, ... for ``--rounds`` rounds,
+default 5), each round on fresh state; the report prints the median of the rounds, and
+each ratio as the median of the per-round ratios (other load on the machine slows every
+target of a round alike).
 
 * ``mock_ecr``: the library under test.
 * ``moto``: ``moto.mock_aws`` (optional: ``pip install -e '.[bench]'``); skipped if absent.
@@ -14,6 +16,8 @@ rounds), each round on fresh state; the report prints the median of the rounds.
   answers at the HTTP layer can beat. Simple calls get the minimal valid body (``{}``, or
   the members the workload reads); listing and batch calls get a canned page holding as
   many items, with the same members, as mock_ecr answers, so items/s compare like for like.
+* ``floor, ECR bodies``: a reference for the simple calls only: the floor answering bodies
+  shaped as ECR's, i.e. what botocore's parsing of a real answer adds to the floor.
 
 The 64 MiB layer upload runs in a child process per target, so peak RSS (``VmHWM``) and
 the RSS still held after the upload belong to that measurement alone.
