@@ -148,15 +148,17 @@ def _descriptor(value: Any, *, sized: bool = True) -> Descriptor:
     if media_type is not None and not isinstance(media_type, str):
         raise invalid_manifest()
     urls = value.get("urls") or ()
-    if not isinstance(urls, (list, tuple)) or not all(isinstance(url, str) for url in urls):
-        raise invalid_manifest()
-    return Descriptor(digest, size, media_type, tuple(urls))
+    if urls:  # (most descriptors have none: no generator for them)
+        if not isinstance(urls, (list, tuple)) or not all(isinstance(url, str) for url in urls):
+            raise invalid_manifest()
+        urls = tuple(urls)
+    return Descriptor(digest, size, media_type, urls)
 
 
 def _descriptor_list(value: Any) -> tuple[Descriptor, ...]:
     if not isinstance(value, list):
         raise invalid_manifest()
-    return tuple(_descriptor(item) for item in value)
+    return tuple([_descriptor(item) for item in value])
 
 
 def _schema_version(document: dict[str, Any], expected: int) -> None:
