@@ -232,11 +232,36 @@ def _compile_map(shape: Shape) -> Checker:
     return check
 
 
+@cache
+def _pattern_matcher(pattern: str) -> Callable[[str], bool]:
+    """Full matching of ``pattern``, remembering the strings that matched.
+
+    The same few values (a repository name, the registry id) are checked on nearly every
+    call: a set lookup answers them. At most 4,096 strings of up to 256 characters are
+    remembered per pattern; the set starts over when full.
+    """
+    # linear time whatever the pattern: some of the model's backtrack exponentially in ``re``
+    matches = patterns.compile_fullmatch(pattern)
+    remembered: set[str] = set()
+
+    def matcher(value: str) -> bool:
+        if value in remembered:
+            return True
+        if not matches(value):
+            return False
+        if len(value) <= 256:
+            if len(remembered) >= 4096:
+                remembered.clear()
+            remembered.add(value)
+        return True
+
+    return matcher
+
+
 def _compile_string(shape: Shape) -> Checker:
     low, high = shape.metadata.get("min"), shape.metadata.get("max")
     pattern = shape.metadata.get("pattern")
-    # linear time whatever the pattern: some of the model's backtrack exponentially in ``re``
-    matcher = patterns.compile_fullmatch(pattern) if pattern else None
+    matcher = _pattern_matcher(pattern) if pattern else None
     enum = frozenset(shape.enum) if shape.enum else None
     enum_text = ", ".join(shape.enum) if shape.enum else ""
 
