@@ -64,6 +64,7 @@ class Activation:
         #: the faults by operation; empty (falsy) unless a test injected one
         self.fault_rules = self.faults.rules
         self.mocks: list[MockECR] = []
+        self._caller_account = DEFAULT_ACCOUNT_ID
         #: (mock, quota values it replaced) per start of a mock configured with quotas
         self._quota_layers: list[tuple[MockECR, dict[str, int]]] = []
         self._saved_env: dict[str, str | None] = {}
@@ -108,7 +109,11 @@ class Activation:
         return self._region
 
     def account_id(self) -> str:
-        return self.mocks[-1].account_id if self.mocks else DEFAULT_ACCOUNT_ID
+        return self._caller_account
+
+    def mocks_changed(self) -> None:
+        """The innermost active mock decides the caller's account; resolved once, not per call."""
+        self._caller_account = self.mocks[-1].account_id if self.mocks else DEFAULT_ACCOUNT_ID
 
     def dispatch(self, operation: str, region: str, raw_params: dict[str, Any]) -> bytes:
         """Answer one call: validate, run, record; returns the JSON body or raises."""
@@ -156,6 +161,7 @@ def _start(mock: "MockECR") -> Activation:
             activation.open()
             _activation = activation
         activation.mocks.append(mock)
+        activation.mocks_changed()
         if mock.quota_overrides:
             activation.apply_quotas(mock)
         return activation
@@ -172,6 +178,7 @@ def _stop(mock: "MockECR") -> None:
             if activation.mocks[index] is mock:
                 del activation.mocks[index]
                 break
+        activation.mocks_changed()
         if mock.quota_overrides:
             activation.restore_quotas(mock)
         if not activation.mocks:
