@@ -121,3 +121,11 @@ def invalid_parameter(member: str, constraint: str) -> InvalidParameterException
     return InvalidParameterException(
         f"Invalid parameter at '{member}' failed to satisfy constraint: '{constraint}'"
     )
+
+
+def error_class(code: str) -> type[ECRError]:
+    """The class of ``code``; an error a newer botocore model adds gets one on first use."""
+    cls = ERRORS_BY_CODE.get(code)
+    if cls is None:
+        cls = ERRORS_BY_CODE[code] = type(code, (ECRError,), {"__module__": __name__})
+    return cls

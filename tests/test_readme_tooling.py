@@ -65,12 +65,14 @@ def test_our_retries_recover_then_give_up(ecr_mock):
     ecr_mock.clear_errors()
 
 
-def test_default_retries_give_up_after_five_attempts(ecr_mock, ecr_client):
-    ecr_mock.inject_error("DescribeRepositories", "ServiceUnavailable", count=5)
+@pytest.mark.parametrize(("mode", "attempts"), [("legacy", 5), ("standard", 3)])
+def test_retries_give_up_after_the_budget(ecr_mock, mode, attempts):
+    ecr = boto3.client("ecr", region_name="us-east-1", config=Config(retries={"mode": mode}))
+    ecr_mock.inject_error("DescribeRepositories", "ServiceUnavailable", count=attempts)
     with pytest.raises(ClientError) as error:
-        ecr_client.describe_repositories()
+        ecr.describe_repositories()
     assert error.value.response["ResponseMetadata"]["HTTPStatusCode"] == 503
-    assert ecr_mock.calls.count("DescribeRepositories") == 5
+    assert ecr_mock.calls.count("DescribeRepositories") == attempts
 # --- END ----------------------------------------------------------------------------------
 
 

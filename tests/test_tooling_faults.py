@@ -315,8 +315,9 @@ def test_works_through_the_fixture(ecr_client, ecr_mock):
 
 # -- botocore's retries ----------------------------------------------------------------------
 #
-# botocore's default ("legacy") retry mode makes up to 5 attempts of a call answered with a
-# 5xx status or a throttling code; "standard" mode up to 3, also for LimitExceededException.
+# botocore's "legacy" retry mode (the default of older releases) makes up to 5 attempts of a
+# call answered with a 5xx status or a throttling code; "standard" mode (the default of current
+# releases) up to 3, also for LimitExceededException. Tests that count attempts pin the mode.
 
 
 def test_one_server_exception_is_absorbed_by_botocore_retry(ecr_mock, no_sleep):
@@ -328,7 +329,7 @@ def test_one_server_exception_is_absorbed_by_botocore_retry(ecr_mock, no_sleep):
 
 
 def test_more_failures_than_the_retry_budget_reach_the_caller(ecr_mock, no_sleep):
-    ecr = boto3.client("ecr", region_name="us-east-1")
+    ecr = boto3.client("ecr", region_name="us-east-1", config=Config(retries={"mode": "legacy"}))
     ecr_mock.inject_error("CreateRepository", "ServerException", count=5)
     with pytest.raises(ClientError) as info:
         ecr.create_repository(repositoryName="app")

@@ -9,7 +9,7 @@ from botocore.awsrequest import AWSPreparedRequest
 from botocore.exceptions import ClientError
 
 from mock_ecr.backend import HANDLERS
-from mock_ecr.errors import ERRORS_BY_CODE
+from mock_ecr.errors import ERRORS_BY_CODE, ECRError, error_class
 from mock_ecr.protocol import service_model
 
 from .scenario import run_every_operation
@@ -19,8 +19,11 @@ TARGET = "AmazonEC2ContainerRegistry_V20150921."
 
 
 def test_every_error_shape_of_the_model_has_a_class():
-    modeled = {shape.name for shape in service_model().error_shapes}
-    assert modeled <= set(ERRORS_BY_CODE)
+    for shape in service_model().error_shapes:
+        cls = error_class(shape.name)
+        assert cls.code == shape.name and issubclass(cls, ECRError)
+    # the codes of the 2018 reference and the botocore model this project was built against
+    assert {"RepositoryNotFoundException", "LayerInaccessibleException", "ValidationException"} <= set(ERRORS_BY_CODE)
     assert ERRORS_BY_CODE["ServerException"].status == 500
     assert all(cls.status == 400 for code, cls in ERRORS_BY_CODE.items() if code != "ServerException")
 
