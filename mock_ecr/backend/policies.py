@@ -56,35 +56,35 @@ def _policy_not_found(name: str, registry_id: str) -> RepositoryPolicyNotFoundEx
     )
 
 
+def _policy_answer(repository: Any, text: str) -> dict[str, Any]:
+    """The shape all three policy actions answer with."""
+    return {"registryId": repository.registry_id, "repositoryName": repository.name, "policyText": text}
+
+
+def _repository_with_policy(ctx: RequestContext, params: dict[str, Any]) -> Any:
+    repository = get_repository(ctx.store, params["repositoryName"])
+    if repository.policy_text is None:
+        raise _policy_not_found(repository.name, repository.registry_id)
+    return repository
+
+
 @operation("SetRepositoryPolicy")
 def set_repository_policy(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     repository = get_repository(ctx.store, params["repositoryName"])
     ctx.backend.quotas.check_text_length("policyText", params["policyText"], "repository_policy_length")
     validate_policy_text(params["policyText"])
     repository.policy_text = params["policyText"]
-    return {
-        "registryId": repository.registry_id,
-        "repositoryName": repository.name,
-        "policyText": repository.policy_text,
-    }
+    return _policy_answer(repository, repository.policy_text)
 
 
 @operation("GetRepositoryPolicy")
 def get_repository_policy(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    repository = get_repository(ctx.store, params["repositoryName"])
-    if repository.policy_text is None:
-        raise _policy_not_found(repository.name, repository.registry_id)
-    return {
-        "registryId": repository.registry_id,
-        "repositoryName": repository.name,
-        "policyText": repository.policy_text,
-    }
+    repository = _repository_with_policy(ctx, params)
+    return _policy_answer(repository, repository.policy_text)
 
 
 @operation("DeleteRepositoryPolicy")
 def delete_repository_policy(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    repository = get_repository(ctx.store, params["repositoryName"])
-    if repository.policy_text is None:
-        raise _policy_not_found(repository.name, repository.registry_id)
+    repository = _repository_with_policy(ctx, params)
     text, repository.policy_text = repository.policy_text, None
-    return {"registryId": repository.registry_id, "repositoryName": repository.name, "policyText": text}
+    return _policy_answer(repository, text)
