@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import boto3
 import pytest
+from botocore.config import Config
 
 
 @pytest.fixture
@@ -15,3 +17,9 @@ def raw_bodies(ecr_client):
 
     ecr_client.meta.events.register("before-parse.ecr.*", capture)
     return bodies
+
+
+@pytest.fixture
+def unvalidated(ecr_mock):
+    """A client that sends what it is given, so the server-side checks are what answers."""
+    return boto3.client("ecr", region_name="us-east-1", config=Config(parameter_validation=False))

@@ -10,7 +10,6 @@ import math
 
 import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 from freezegun import freeze_time
 
@@ -45,12 +44,6 @@ INVALID_JSON = "Invalid parameter at 'ImageManifest' failed to satisfy constrain
 def repo(ecr_client):
     ecr_client.create_repository(repositoryName=REPO)
     return REPO
-
-
-@pytest.fixture
-def unvalidated(ecr_mock):
-    """A client that sends what it is given, so the server-side checks are what answers."""
-    return boto3.client("ecr", region_name="us-east-1", config=Config(parameter_validation=False))
 
 
 def _error(info: pytest.ExceptionInfo) -> tuple[str, str]:

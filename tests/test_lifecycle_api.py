@@ -9,7 +9,6 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 from freezegun import freeze_time
 
@@ -78,12 +77,6 @@ def strip(response: dict[str, Any]) -> dict[str, Any]:
 def repo(ecr_client):
     ecr_client.create_repository(repositoryName=REPO)
     return REPO
-
-
-@pytest.fixture
-def unvalidated(ecr_mock):
-    """A client that sends what it is given, so the server-side checks are what answers."""
-    return boto3.client("ecr", region_name="us-east-1", config=Config(parameter_validation=False))
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import threading
 
 import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 from freezegun import freeze_time
 
@@ -15,12 +14,6 @@ from mock_ecr import mock_ecr
 
 ACCOUNT = "123456789012"
 NAME_PATTERN = r"[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*"
-
-
-@pytest.fixture
-def unvalidated(ecr_mock):
-    """A client that sends what it is given, so the server-side checks are what answers."""
-    return boto3.client("ecr", region_name="us-east-1", config=Config(parameter_validation=False))
 
 
 def _error(info: pytest.ExceptionInfo) -> tuple[str, str, int]:
