@@ -553,11 +553,36 @@ def test_apply_multi_tag_image_is_deleted_with_all_its_tags(ecr_client, ecr_mock
     assert ecr_client.describe_images(repositoryName=repo, imageIds=[{"imageTag": "v1"}])["imageDetails"]
 
 
-def test_apply_skips_transitions(ecr_client, ecr_mock, repo, history):
-    ecr_client.put_lifecycle_policy(repositoryName=repo, lifecyclePolicyText=policy(rule(1, "transition", **by_age(1))))
-    assert ecr_mock.apply_lifecycle_policies() == []
-    assert len(digests(ecr_client)) == 6
+def test_apply_archives_what_transition_rules_select(ecr_client, ecr_mock, repo, history):
+    # now = day 6: images pushed more than 3 days ago (0, 1 and 2) move to the archive
+    ecr_client.put_lifecycle_policy(repositoryName=repo, lifecyclePolicyText=policy(rule(1, "transition", **by_age(3))))
+    applied = ecr_mock.apply_lifecycle_policies()
+    old = {history[n][0] for n in (0, 1, 2)}
+    assert {e.digest for e in applied} == old and {e.action for e in applied} == {"TRANSITION"}
     assert ecr_client.get_lifecycle_policy(repositoryName=repo)["lastEvaluatedAt"] > EPOCH
+
+    # archived images are still described and listed, with their status ...
+    details = {d["imageDigest"]: d for d in ecr_client.describe_images(repositoryName=repo)["imageDetails"]}
+    assert len(details) == 6
+    assert {digest for digest, d in details.items() if d["imageStatus"] == "ARCHIVED"} == old
+    assert all("lastArchivedAt" in details[digest] for digest in old)
+    archived = ecr_client.describe_images(repositoryName=repo, filter={"imageStatus": "ARCHIVED"})["imageDetails"]
+    assert {d["imageDigest"] for d in archived} == old
+    active = ecr_client.list_images(repositoryName=repo, filter={"imageStatus": "ACTIVE"}, maxResults=2)
+    assert len(active["imageIds"]) == 2 and not {i["imageDigest"] for i in active["imageIds"]} & old
+
+    # ... but cannot be pulled
+    pulled = ecr_client.batch_get_image(repositoryName=repo, imageIds=[{"imageTag": "v1"}])
+    assert pulled["images"] == [] and pulled["failures"][0]["failureCode"] == "ImageNotFound"
+
+    # a second run leaves archived images where they are
+    assert ecr_mock.apply_lifecycle_policies() == []
+
+    # pushing an archived image again restores it
+    push(ecr_client, 1, "v1")
+    detail = ecr_client.describe_images(repositoryName=repo, imageIds=[{"imageTag": "v1"}])["imageDetails"][0]
+    assert detail["imageStatus"] == "ACTIVE" and "lastActivatedAt" in detail
+    assert ecr_client.batch_get_image(repositoryName=repo, imageIds=[{"imageTag": "v1"}])["images"]
 
 
 def test_apply_without_a_policy_changes_nothing(ecr_client, ecr_mock, repo, history):

@@ -51,6 +51,10 @@ class Image:
     seq: int
     tags: tuple[str, ...] = ()
     last_pulled_at: _dt.datetime | None = None
+    #: "STANDARD", or "ARCHIVE" once a lifecycle transition archived it (it cannot be pulled then)
+    storage_class: str = "STANDARD"
+    last_archived_at: _dt.datetime | None = None
+    last_activated_at: _dt.datetime | None = None
     #: key of each tag's ListImages entry, or of the untagged entry under None
     entry_seqs: dict[str | None, EntryKey] = field(default_factory=dict)
 

@@ -18,7 +18,9 @@ registry endpoint's "required for pushing image into repository" phrasing.
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
+from collections.abc import Callable
 from typing import Any
 
 from ..errors import (
@@ -166,14 +168,17 @@ def put_image(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     tag = params.get("imageTag")
     index = images_of(repository)
     image = index.get(manifest.digest)
+    restored = image is not None and image.storage_class == "ARCHIVE"
     if image is not None and (tag is None or tag in image.tags):
-        if tag is not None:
+        if restored:  # pushing an archived image again restores it
+            _restore(image, ctx.now)
+        elif tag is not None:
             raise ImageAlreadyExistsException(
                 f"Image with digest '{image.digest}' and tag '{tag}' already exists in the repository with name "
                 f"'{repository.name}' in registry with id '{repository.registry_id}'"
             )
-        # the same manifest pushed again without a tag: nothing to change
-        return {"image": _put_result(repository, image, text, None)}
+        # the same manifest pushed again without a new tag: nothing else changes
+        return {"image": _put_result(repository, image, text, tag)}
     holder = index.tagged(tag) if tag is not None else None
     if holder is not None and tag_is_immutable(repository, tag):
         raise ImageTagAlreadyExistsException(
@@ -184,9 +189,22 @@ def put_image(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         size = _check_references(ctx, repository, index, manifest)
         ctx.backend.quotas.check_image_count(repository)
         image = _store_image(ctx, repository, index, manifest, text, size)
+    elif restored:
+        _restore(image, ctx.now)
     if tag is not None:
         index.tag(image, tag)
     return {"image": _put_result(repository, image, text, tag)}
+
+
+def archive(image: Image, now: _dt.datetime) -> None:
+    """Move ``image`` to the archive storage class (a lifecycle ``transition``)."""
+    image.storage_class = "ARCHIVE"
+    image.last_archived_at = now
+
+
+def _restore(image: Image, now: _dt.datetime) -> None:
+    image.storage_class = "STANDARD"
+    image.last_activated_at = now
 
 
 def _put_result(repository: Repository, image: Image, text: str, tag: str | None) -> dict[str, Any]:
@@ -249,6 +267,9 @@ def batch_get_image(ctx: RequestContext, params: dict[str, Any]) -> dict[str, An
             # ECR converts no manifest here; an image in a format the caller does not
             # accept is reported as not found, as the registry answers a pull whose
             # Accept header excludes the stored format
+            image, code = None, "ImageNotFound"
+        if image is not None and image.storage_class == "ARCHIVE":
+            # archived images cannot be pulled: ECR answers a pull of one as not found (404)
             image, code = None, "ImageNotFound"
         if image is None:
             failures.append(_failure(image_id, code or "ImageNotFound"))
@@ -314,22 +335,45 @@ def _tag_status(params: dict[str, Any]) -> str:
     return (params.get("filter") or {}).get("tagStatus", "ANY")
 
 
-def _hides_everything(params: dict[str, Any]) -> bool:
-    """Every image is ACTIVE (the mock does not archive), so an ARCHIVED or ACTIVATING
-    ``imageStatus`` filter selects nothing."""
-    return (params.get("filter") or {}).get("imageStatus", "ANY") not in ("ANY", "ACTIVE")
+def image_status(image: Image) -> str:
+    """ECR's ``imageStatus``: archived images are ARCHIVED, all others ACTIVE."""
+    return "ARCHIVED" if image.storage_class == "ARCHIVE" else "ACTIVE"
+
+
+def _status_filter(params: dict[str, Any]) -> str | None:
+    """The ``imageStatus`` a listing keeps, or None for every image."""
+    status = (params.get("filter") or {}).get("imageStatus", "ANY")
+    return None if status == "ANY" else status
+
+
+def _page(
+    keys: list[Any], kind: str, params: dict[str, Any], keep: Callable[[Any], bool] | None
+) -> tuple[list[Any], str | None]:
+    """The keys of one page and the next token; with ``keep``, only keys it accepts count."""
+    max_results = params.get("maxResults", DEFAULT_PAGE_SIZE)
+    if keep is None:
+        start, stop, token = pagination.page(keys, kind, params.get("nextToken"), max_results)
+        return keys[start:stop], token
+    start, _, _ = pagination.page(keys, kind, params.get("nextToken"), 1)
+    chosen: list[Any] = []
+    position = start
+    while position < len(keys) and len(chosen) < max_results:
+        if keep(keys[position]):
+            chosen.append(keys[position])
+        position += 1
+    token = pagination.encode_token(kind, keys[position - 1]) if position < len(keys) else None
+    return chosen, token
 
 
 @operation("ListImages")
 def list_images(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     repository = get_repository(ctx.store, params["repositoryName"])
     index = images_of(repository)
-    keys = [] if _hides_everything(params) else index.entry_keys(_tag_status(params))
-    start, stop, token = pagination.page(
-        keys, "ListImages", params.get("nextToken"), params.get("maxResults", DEFAULT_PAGE_SIZE)
-    )
+    status = _status_filter(params)
+    keep = None if status is None else (lambda key: image_status(index.entries[key][0]) == status)
+    keys, token = _page(index.entry_keys(_tag_status(params)), "ListImages", params, keep)
     image_ids = []
-    for key in keys[start:stop]:
+    for key in keys:
         image, tag = index.entries[key]
         image_ids.append(_image_id(image, tag))
     result: dict[str, Any] = {"imageIds": image_ids}
@@ -358,7 +402,11 @@ def describe(repository: Repository, image: Image) -> dict[str, Any]:
         detail["lastRecordedPullTime"] = image.last_pulled_at
     if manifest.subject_digest:
         detail["subjectManifestDigest"] = manifest.subject_digest
-    detail["imageStatus"] = "ACTIVE"
+    detail["imageStatus"] = image_status(image)
+    if image.last_archived_at is not None:
+        detail["lastArchivedAt"] = image.last_archived_at
+    if image.last_activated_at is not None:
+        detail["lastActivatedAt"] = image.last_activated_at
     return detail
 
 
@@ -380,11 +428,10 @@ def describe_images(ctx: RequestContext, params: dict[str, Any]) -> dict[str, An
                 raise _image_not_found(repository, image_id)
             found.setdefault(image.digest, image)
         return {"imageDetails": [describe(repository, image) for image in found.values()]}
-    keys = [] if _hides_everything(params) else index.image_keys(_tag_status(params))
-    start, stop, token = pagination.page(
-        keys, "DescribeImages", params.get("nextToken"), params.get("maxResults", DEFAULT_PAGE_SIZE)
-    )
-    result: dict[str, Any] = {"imageDetails": [describe(repository, index.images_by_seq[k]) for k in keys[start:stop]]}
+    status = _status_filter(params)
+    keep = None if status is None else (lambda key: image_status(index.images_by_seq[key]) == status)
+    keys, token = _page(index.image_keys(_tag_status(params)), "DescribeImages", params, keep)
+    result: dict[str, Any] = {"imageDetails": [describe(repository, index.images_by_seq[k]) for k in keys]}
     if token:
         result["nextToken"] = token
     return result

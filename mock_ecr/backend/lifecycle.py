@@ -17,8 +17,9 @@ background within a day of it being set. ``apply_lifecycle_policies`` (reached a
 ``MockECR.apply_lifecycle_policies``) runs every selected policy at the current
 (freezegun-controlled) time: it deletes the images the policy expires, through the same
 path as BatchDeleteImage, and records the time as the policy's ``lastEvaluatedAt``.
-``transition`` (archive) rules are evaluated, shown in previews, and skipped when applied:
-the mock's images have no storage class, so archiving is not modelled.
+``transition`` rules archive the images they select: an archived image is still described
+and listed (``imageStatus`` ARCHIVED, ``lastArchivedAt``) but cannot be pulled, and pushing
+it again restores it, as ECR documents.
 
 ``lastEvaluatedAt`` of a policy that has never run is the epoch (``0.0``), which is what
 the AWS CLI's own examples of get-lifecycle-policy and delete-lifecycle-policy show.
@@ -41,7 +42,7 @@ from ..errors import (
     LifecyclePolicyPreviewNotFoundException,
 )
 from . import pagination
-from .images import delete_image, images_of
+from .images import archive, delete_image, images_of
 from .lifecycle_engine import Decision, evaluate
 from .lifecycle_rules import parse_lifecycle_policy
 from .repositories import Repository, get_repository
@@ -278,7 +279,8 @@ def get_lifecycle_policy_preview(ctx: RequestContext, params: dict[str, Any]) ->
 # -- applying policies --------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ExpiredImage:
-    """An image a lifecycle policy deleted when ``apply_lifecycle_policies`` ran."""
+    """An image a lifecycle policy expired (deleted) or transitioned (archived) when
+    ``apply_lifecycle_policies`` ran."""
 
     registry_id: str
     region: str
@@ -287,7 +289,7 @@ class ExpiredImage:
     #: the image's tags when it was deleted, sorted
     tags: tuple[str, ...]
     rule_priority: int
-    #: ``"EXPIRE"``
+    #: ``"EXPIRE"`` or ``"TRANSITION"``
     action: str
 
 
@@ -336,7 +338,14 @@ def _apply(store: RegistryStore, repository: Repository, now: _dt.datetime) -> l
     if text is None:
         return []
     index = images_of(repository)
-    decisions = [d for d in evaluate(parse_lifecycle_policy(text), index, now) if d.action == "EXPIRE"]
+    all_decisions = evaluate(parse_lifecycle_policy(text), index, now)
+    archived: set[str] = set()
+    for decision in all_decisions:
+        image = index.get(decision.digest)
+        if decision.action == "TRANSITION" and image is not None:
+            archive(image, now)
+            archived.add(decision.digest)
+    decisions = [d for d in all_decisions if d.action == "EXPIRE"]
     # Like BatchDeleteImage, never delete an image a manifest list or index in the repository
     # still references: delete in passes, so a list expiring with its children goes first.
     deleted: set[str] = set()
@@ -361,6 +370,6 @@ def _apply(store: RegistryStore, repository: Repository, now: _dt.datetime) -> l
             rule_priority=decision.rule_priority,
             action=decision.action,
         )
-        for decision in decisions
-        if decision.digest in deleted
+        for decision in all_decisions
+        if decision.digest in (deleted if decision.action == "EXPIRE" else archived)
     ]
