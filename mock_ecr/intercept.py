@@ -22,7 +22,7 @@ from . import protocol
 from .errors import ECRError
 
 if TYPE_CHECKING:
-    from .core import Activation
+    from .activation import Activation
 
 ENDPOINT_PREFIX = "api.ecr"
 

@@ -25,7 +25,8 @@ from .backend.store import utcnow
 from .errors import RepositoryAlreadyExistsException
 
 if TYPE_CHECKING:
-    from .core import Activation, MockECR
+    from .activation import Activation
+    from .core import MockECR
 
 #: manifest, config and layer media types of each ``media_type`` push_image accepts
 FORMATS = {

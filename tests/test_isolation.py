@@ -33,12 +33,12 @@ import requests
 from botocore.endpoint import Endpoint
 from requests.adapters import HTTPAdapter
 
-from mock_ecr import core, intercept, mock_ecr
+from mock_ecr import MockECR, activation, intercept, mock_ecr
 
 from .ecr_helpers import digest_of, push_image
 
-FAKE_KEY = core.FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"]
-FAKE_TOKEN = core.FAKE_CREDENTIALS["AWS_SESSION_TOKEN"]
+FAKE_KEY = activation.FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"]
+FAKE_TOKEN = activation.FAKE_CREDENTIALS["AWS_SESSION_TOKEN"]
 REAL_ENV = {
     "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
     "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
@@ -262,7 +262,7 @@ def test_environment_restored_after_an_exception_in_every_activation_form(real_l
 def _global_hooks() -> tuple[Any, ...]:
     from mock_ecr import downloads
 
-    return (Endpoint._send, HTTPAdapter.send, intercept._active, core._activation, len(downloads._servers))
+    return (Endpoint._send, HTTPAdapter.send, intercept._active, activation._activation, len(downloads._servers))
 
 
 def test_state_does_not_leak_between_activations_in_sequence():
@@ -289,7 +289,7 @@ def test_ten_thousand_activations_leave_nothing_behind():
                     mock.backend.store("123456789012", "us-east-1")
 
     def mocks_alive() -> int:
-        return sum(isinstance(o, (core.Activation, core.MockECR)) for o in gc.get_objects())
+        return sum(isinstance(o, (activation.Activation, MockECR)) for o in gc.get_objects())
 
     tracemalloc.start()
     activations(1_000)  # warm every cache, and the allocator's free lists under tracing
