@@ -85,7 +85,7 @@ class Activation:
         boto3 = sys.modules.get("boto3")
         if boto3 is not None:
             self._saved_boto3_session, boto3.DEFAULT_SESSION = boto3.DEFAULT_SESSION, _mock_boto3_session
-        intercept.install(self)
+        intercept.install(self, FAKE_CREDENTIALS)
 
     def close(self) -> None:
         intercept.uninstall()

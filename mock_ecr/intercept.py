@@ -9,6 +9,7 @@ fall through to the original method untouched.
 
 from __future__ import annotations
 
+import inspect
 import os
 import random
 import re
@@ -16,7 +17,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from botocore.awsrequest import AWSResponse
+from botocore.credentials import Credentials
 from botocore.endpoint import Endpoint
+from botocore.signers import RequestSigner
 
 from . import protocol
 from .errors import ECRError
@@ -54,16 +57,36 @@ def _patched_send(self: Endpoint, request: Any) -> AWSResponse:
     return answer(activation, request)
 
 
-def install(activation: "Activation") -> None:
-    global _active
+_original_get_auth_instance = RequestSigner.get_auth_instance
+#: botocore releases whose signer takes per-request credentials can be told to sign with ours
+_SIGNER_TAKES_CREDENTIALS = "request_credentials" in inspect.signature(_original_get_auth_instance).parameters
+_fake_credentials: Credentials | None = None
+
+
+def _patched_get_auth_instance(self: RequestSigner, *args: Any, **kwargs: Any) -> Any:
+    """ECR requests made while the mock is active sign with the mock's fake credentials, also
+    those of clients created before it (with real credentials, or none at all)."""
+    if _active is not None and self._service_id == "ECR":
+        kwargs["request_credentials"] = _fake_credentials
+    return _original_get_auth_instance(self, *args, **kwargs)
+
+
+def install(activation: "Activation", credentials: dict[str, str]) -> None:
+    global _active, _fake_credentials
     _active = activation
     Endpoint._send = _patched_send  # type: ignore[method-assign]
+    if _SIGNER_TAKES_CREDENTIALS:
+        _fake_credentials = Credentials(
+            credentials["AWS_ACCESS_KEY_ID"], credentials["AWS_SECRET_ACCESS_KEY"], credentials["AWS_SESSION_TOKEN"]
+        )
+        RequestSigner.get_auth_instance = _patched_get_auth_instance  # type: ignore[method-assign]
 
 
 def uninstall() -> None:
     global _active
     _active = None
     Endpoint._send = _original_send  # type: ignore[method-assign]
+    RequestSigner.get_auth_instance = _original_get_auth_instance  # type: ignore[method-assign]
 
 
 def region_of(request: Any, default: str) -> str:

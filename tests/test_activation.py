@@ -340,3 +340,40 @@ def test_other_services_are_left_alone(ecr_mock):
     assert sts.get_caller_identity()["Account"] == "999999999999"
     assert seen and "sts" in seen[0]
     assert list(ecr_mock.calls) == []
+
+
+def _authorizations(client) -> list[str]:
+    seen: list[str] = []
+
+    def capture(request, **_):
+        value = request.headers["Authorization"]
+        seen.append(value.decode() if isinstance(value, bytes) else value)
+
+    client.meta.events.register("before-send.ecr.*", capture)
+    return seen
+
+
+def test_client_created_without_credentials_before_activation(monkeypatch, tmp_path):
+    for name in (*FAKE_CREDENTIALS, "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    client = botocore.session.Session().create_client("ecr", region_name="us-east-1")
+    assert client._request_signer._credentials is None  # e.g. a module-level client in CI
+    seen = _authorizations(client)
+    with mock_ecr():
+        client.create_repository(repositoryName="no-credentials")
+        assert _names(client) == ["no-credentials"]
+    assert all(f"Credential={FAKE_CREDENTIALS['AWS_ACCESS_KEY_ID']}/" in a for a in seen)
+    assert client._request_signer._credentials is None  # nothing of the mock stays behind
+
+
+def test_client_with_real_credentials_signs_ecr_calls_with_fake_ones_while_active():
+    client = boto3.client(
+        "ecr", region_name="us-east-1", aws_access_key_id="AKIAREALKEY000000000", aws_secret_access_key="real"
+    )
+    seen = _authorizations(client)
+    with mock_ecr():
+        client.create_repository(repositoryName="signed")
+    assert seen and all("AKIAREALKEY" not in a for a in seen)
+    assert client._request_signer._credentials.access_key == "AKIAREALKEY000000000"
