@@ -130,12 +130,6 @@ class Blob:
         self._file = file
         self._lock = threading.Lock()
 
-    @classmethod
-    def from_bytes(cls, data: bytes, media_type: str | None = None) -> Blob:
-        buffer = BlobBuffer()
-        buffer.append(data)
-        return buffer.seal(media_type)
-
     def chunks(self, chunk_size: int = _READ_CHUNK) -> Iterator[bytes]:
         """The blob's bytes in order, ``chunk_size`` at a time (safe across threads)."""
         offset = 0

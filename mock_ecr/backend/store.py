@@ -62,13 +62,6 @@ class RegistryStore:
         #: free-form slots that feature modules own (blobs, uploads, previews...)
         self.extra: dict[str, Any] = {}
 
-    def slot(self, key: str, factory: Callable[[], Any]) -> Any:
-        """Per-registry state owned by one feature module, created on first use."""
-        value = self.extra.get(key)
-        if value is None:
-            value = self.extra[key] = factory()
-        return value
-
 
 @dataclass
 class RequestContext:
