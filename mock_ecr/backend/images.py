@@ -28,7 +28,6 @@ from ..errors import (
     ImageDigestDoesNotMatchException,
     ImageNotFoundException,
     ImageTagAlreadyExistsException,
-    InvalidParameterException,
     LayersNotFoundException,
     ReferencedImagesNotFoundException,
 )
@@ -416,11 +415,7 @@ def describe_images(ctx: RequestContext, params: dict[str, Any]) -> dict[str, An
     index = images_of(repository)
     image_ids = params.get("imageIds")
     if image_ids is not None:
-        if "maxResults" in params or "nextToken" in params:
-            raise InvalidParameterException(
-                "Invalid parameter at 'imageIds' failed to satisfy constraint: "
-                "'cannot be specified together with maxResults or nextToken'"
-            )
+        pagination.refuse_paging_with("imageIds", params)
         found: dict[str, Image] = {}
         for image_id in image_ids:
             image, _ = _resolve(index, image_id)

@@ -36,7 +36,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import (
-    InvalidParameterException,
     LifecyclePolicyNotFoundException,
     LifecyclePolicyPreviewInProgressException,
     LifecyclePolicyPreviewNotFoundException,
@@ -247,11 +246,8 @@ def get_lifecycle_policy_preview(ctx: RequestContext, params: dict[str, Any]) ->
     if preview is None:
         raise _preview_not_found(repository)
     image_ids = params.get("imageIds")
-    if image_ids is not None and ("maxResults" in params or "nextToken" in params):
-        raise InvalidParameterException(
-            "Invalid parameter at 'imageIds' failed to satisfy constraint: "
-            "'cannot be specified together with maxResults or nextToken'"
-        )
+    if image_ids is not None:
+        pagination.refuse_paging_with("imageIds", params)
     tag_status = (params.get("filter") or {}).get("tagStatus", "ANY")
     next_token = None
     if image_ids is not None:

@@ -53,3 +53,9 @@ def page(keys: Sequence[Any], kind: str, token: str | None, max_results: int) ->
     stop = min(start + max_results, len(keys))
     next_token = encode_token(kind, keys[stop - 1]) if stop < len(keys) else None
     return start, stop, next_token
+
+
+def refuse_paging_with(member: str, params: dict[str, Any]) -> None:
+    """ECR refuses a list of ids (``member``) together with ``maxResults`` or ``nextToken``."""
+    if "maxResults" in params or "nextToken" in params:
+        raise invalid_parameter(member, "cannot be specified together with maxResults or nextToken")

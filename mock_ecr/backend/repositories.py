@@ -150,11 +150,7 @@ def describe_repositories(ctx: RequestContext, params: dict[str, Any]) -> dict[s
     store = ctx.store
     names = params.get("repositoryNames")
     if names is not None:
-        if "maxResults" in params or "nextToken" in params:
-            raise InvalidParameterException(
-                "Invalid parameter at 'repositoryNames' failed to satisfy constraint: "
-                "'cannot be specified together with maxResults or nextToken'"
-            )
+        pagination.refuse_paging_with("repositoryNames", params)
         found = [get_repository(store, name) for name in dict.fromkeys(names)]
         return {"repositories": [repository.describe() for repository in found]}
     ordered = _sorted_names(store)
