@@ -1,6 +1,6 @@
 """mock_ecr: Amazon ECR answered in-process for every botocore client while active."""
 
-from .core import MockECR, mock_ecr
+from .mock import MockECR, mock_ecr
 from .errors import ECRError
 
 __all__ = ["ECRError", "MockECR", "mock_ecr"]

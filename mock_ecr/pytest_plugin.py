@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from .core import MockECR
+from .mock import MockECR
 
 
 @pytest.fixture

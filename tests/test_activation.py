@@ -11,7 +11,7 @@ import botocore.session
 import pytest
 
 from mock_ecr import MockECR, mock_ecr
-from mock_ecr.core import FAKE_CREDENTIALS
+from mock_ecr.transports.inprocess import FAKE_CREDENTIALS
 
 
 def _names(client) -> list[str]:

@@ -27,7 +27,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from mock_ecr import MockECR, mock_ecr
-from mock_ecr.backend.quotas import Quotas
+from mock_ecr.domain.quotas import Quotas
 
 MATRIX_FILE = Path(__file__).parent / "data" / "error-matrix.json"
 SHARED_MATRIX = Path("/work/shared/error-matrix.json")
@@ -324,7 +324,7 @@ def test_the_matrix_has_the_88_pairs_of_the_issue():
 
 
 def test_every_action_of_the_matrix_is_an_ecr_operation():
-    from mock_ecr.protocol import service_model
+    from mock_ecr.wire.codec import service_model
 
     assert set(MATRIX) <= set(service_model().operation_names)
 

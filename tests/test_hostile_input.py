@@ -24,8 +24,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mock_ecr import mock_ecr
-from mock_ecr.backend.lifecycle import apply_lifecycle_policies
-from mock_ecr.patterns import compile_fullmatch, is_linear
+from mock_ecr.api.lifecycle import apply_lifecycle_policies
+from mock_ecr.wire.patterns import compile_fullmatch, is_linear
 
 from .ecr_helpers import DOCKER_MANIFEST, DOCKER_SCHEMA1, DOCKER_SCHEMA1_SIGNED, digest_of, push_image
 

@@ -33,7 +33,9 @@ import requests
 from botocore.endpoint import Endpoint
 from requests.adapters import HTTPAdapter
 
-from mock_ecr import MockECR, activation, intercept, mock_ecr
+from mock_ecr import MockECR, mock_ecr
+from mock_ecr.transports import botocore as intercept
+from mock_ecr.transports import inprocess as activation
 
 from .ecr_helpers import digest_of, push_image
 
@@ -260,7 +262,7 @@ def test_environment_restored_after_an_exception_in_every_activation_form(real_l
 
 # -- no state leaks ---------------------------------------------------------------------------------
 def _global_hooks() -> tuple[Any, ...]:
-    from mock_ecr import downloads
+    from mock_ecr.gateway import downloads
 
     return (Endpoint._send, HTTPAdapter.send, intercept._active, activation._activation, len(downloads._servers))
 

@@ -21,7 +21,7 @@ from freezegun import freeze_time
 from requests.adapters import HTTPAdapter
 
 from mock_ecr import mock_ecr
-from mock_ecr.backend.blobs import Blob
+from mock_ecr.domain.blobs.storage import Blob
 
 from .shape_check import check_output
 

@@ -12,9 +12,9 @@ import pytest
 from botocore.exceptions import ClientError
 from freezegun import freeze_time
 
-from mock_ecr.backend.images import images_of
-from mock_ecr.backend.lifecycle import ExpiredImage, Preview
-from mock_ecr.backend.lifecycle_engine import Decision
+from mock_ecr.api.images import images_of
+from mock_ecr.api.lifecycle import ExpiredImage, Preview
+from mock_ecr.domain.lifecycle.engine import Decision
 
 from .ecr_helpers import OCI_MANIFEST, digest_of, index_manifest, push_image, put_manifest
 from .shape_check import check_output

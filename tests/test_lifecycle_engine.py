@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from mock_ecr.backend.lifecycle_engine import Decision, evaluate, tag_pattern_matches
-from mock_ecr.backend.lifecycle_rules import LifecyclePolicy, parse_lifecycle_policy
+from mock_ecr.domain.lifecycle.engine import Decision, evaluate, tag_pattern_matches
+from mock_ecr.domain.lifecycle.rules import LifecyclePolicy, parse_lifecycle_policy
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=timezone.utc)
 

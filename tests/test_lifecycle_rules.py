@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from mock_ecr.backend import lifecycle_rules as lr
-from mock_ecr.backend.lifecycle_rules import LifecyclePolicy, Rule, parse_lifecycle_policy
+from mock_ecr.domain.lifecycle import rules as lr
+from mock_ecr.domain.lifecycle.rules import LifecyclePolicy, Rule, parse_lifecycle_policy
 from mock_ecr.errors import InvalidParameterException
 
 PREFIX = (

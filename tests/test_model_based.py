@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, multiple, rule
 
 from mock_ecr import mock_ecr
-from mock_ecr.backend.lifecycle import apply_lifecycle_policies
+from mock_ecr.api.lifecycle import apply_lifecycle_policies
 
 from .reference_model import ACCOUNT, PART_SIZE, ModelError, ReferenceECR, manifest_for, sha256
 

@@ -88,7 +88,7 @@ def test_recording_stays_cheap():
     """Recording must not dominate a call (about a microsecond; the bound leaves room for slow CI)."""
     import timeit
 
-    from mock_ecr.recording import CallLog
+    from mock_ecr.tooling.recording import CallLog
 
     log, params = CallLog(), {"repositoryName": "app"}
     seconds = min(timeit.repeat(lambda: log.record("CreateRepository", params, "us-east-1", ACCOUNT, {}, None),

@@ -10,7 +10,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from mock_ecr import mock_ecr
-from mock_ecr.faults import COMMON_ERRORS
+from mock_ecr.tooling.faults import COMMON_ERRORS
 
 ACCOUNT = "123456789012"
 NO_RETRIES = Config(retries={"total_max_attempts": 1})

@@ -10,7 +10,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from mock_ecr import mock_ecr
-from mock_ecr.backend.quotas import MIB, Quotas
+from mock_ecr.domain.quotas import MIB, Quotas
 
 from .ecr_helpers import push_image as push_through_api
 

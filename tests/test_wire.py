@@ -8,9 +8,9 @@ import pytest
 from botocore.awsrequest import AWSPreparedRequest
 from botocore.exceptions import ClientError
 
-from mock_ecr.backend import HANDLERS
+from mock_ecr.api import HANDLERS
 from mock_ecr.errors import ERRORS_BY_CODE, ECRError, error_class
-from mock_ecr.protocol import service_model
+from mock_ecr.wire.codec import service_model
 
 from .scenario import run_every_operation
 from .shape_check import check_output

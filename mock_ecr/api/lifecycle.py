@@ -40,12 +40,13 @@ from ..errors import (
     LifecyclePolicyPreviewInProgressException,
     LifecyclePolicyPreviewNotFoundException,
 )
-from . import pagination
+from ..domain import pagination
+from ..domain.lifecycle.engine import Decision, evaluate
+from ..domain.lifecycle.rules import parse_lifecycle_policy
+from ..domain.repositories import Repository, get_repository
+from ..domain.store import Backend, RegistryStore, utcnow
+from .handlers import RequestContext, operation
 from .images import archive, delete_image, images_of
-from .lifecycle_engine import Decision, evaluate
-from .lifecycle_rules import parse_lifecycle_policy
-from .repositories import Repository, get_repository
-from .store import Backend, RegistryStore, RequestContext, operation, utcnow
 
 #: GetLifecyclePolicyPreview's page size when maxResults is not given
 DEFAULT_PAGE_SIZE = 100

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from .backend.store import Backend, RegistryStore
+from ..domain.store import Backend, RegistryStore
 
 
 @dataclass(frozen=True)

@@ -21,11 +21,11 @@ from botocore.credentials import Credentials
 from botocore.endpoint import Endpoint
 from botocore.signers import RequestSigner
 
-from . import protocol
-from .errors import ECRError
+from ..wire import codec as protocol
+from ..errors import ECRError
 
 if TYPE_CHECKING:
-    from .activation import Activation
+    from .inprocess import Activation
 
 ENDPOINT_PREFIX = "api.ecr"
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from .lifecycle_rules import LifecyclePolicy, Rule
+from .rules import LifecyclePolicy, Rule
 
 _MAX_DAYS = timedelta.max.days
 

@@ -20,13 +20,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from . import protocol
-from .backend.store import utcnow
-from .errors import RepositoryAlreadyExistsException
+from ..wire import codec as protocol
+from ..api import handle
+from ..domain.store import utcnow
+from ..errors import RepositoryAlreadyExistsException
 
 if TYPE_CHECKING:
-    from .activation import Activation
-    from .core import MockECR
+    from ..transports.inprocess import Activation
+    from ..mock import MockECR
 
 #: manifest, config and layer media types of each ``media_type`` push_image accepts
 FORMATS = {
@@ -84,7 +85,7 @@ class _Caller:
 
     def __call__(self, operation: str, **params: Any) -> dict[str, Any]:
         decoded = protocol.decode_params(operation, {**self.where, **params})
-        return self.activation.backend.handle(operation, self.account_id, self.region, decoded)
+        return handle(self.activation.backend, operation, self.account_id, self.region, decoded)
 
 
 def push_image(

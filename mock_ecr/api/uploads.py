@@ -31,9 +31,11 @@ from ..errors import (
     LayerPartTooSmallException,
     UploadNotFoundException,
 )
-from .blobs import BlobBuffer, link_blob, linked_digests
-from .repositories import ON_DELETE, Repository, get_repository
-from .store import RegistryStore, RequestContext, operation
+from ..domain.blobs.storage import BlobBuffer, link_blob, linked_digests
+from ..domain.repositories import Repository, get_repository
+from ..domain.store import RegistryStore
+from .handlers import RequestContext, operation
+from .repositories import ON_DELETE
 
 
 @dataclass(eq=False)

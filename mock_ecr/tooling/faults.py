@@ -28,8 +28,8 @@ from typing import Any
 
 from botocore import xform_name
 
-from . import protocol
-from .errors import ERRORS_BY_CODE, ECRError
+from ..wire import codec as protocol
+from ..errors import ERRORS_BY_CODE, ECRError
 
 #: inject a fault for every operation
 ANY_OPERATION = "*"
@@ -211,7 +211,7 @@ def _render(template: str, operation: str, region: str, account_id: str, params:
     """``template`` filled from the call, or None if the call lacks something it names."""
     if "{" not in template:
         return template
-    from .backend import naming
+    from ..domain import naming
 
     registry = params.get("registryId") or account_id
     repository = params.get("repositoryName")
@@ -305,7 +305,7 @@ def _registry_of(operation: str, region: str, account_id: str, params: dict[str,
     """The account whose registry the call addresses (computed only if a fault asks)."""
 
     def registry() -> str:
-        from .backend import HANDLERS
+        from ..api import HANDLERS
 
         entry = HANDLERS.get(operation)
         if entry is None:

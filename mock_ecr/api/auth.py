@@ -7,8 +7,8 @@ import datetime as _dt
 import hashlib
 from typing import Any
 
-from . import naming
-from .store import RequestContext, operation
+from ..domain import naming
+from .handlers import RequestContext, operation
 
 TOKEN_LIFETIME = _dt.timedelta(hours=12)
 

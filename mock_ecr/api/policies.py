@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 from ..errors import InvalidParameterException, RepositoryPolicyNotFoundException
-from .repositories import get_repository
-from .store import RequestContext, operation
+from ..domain.repositories import get_repository
+from .handlers import RequestContext, operation
 
 _EFFECTS = ("Allow", "Deny")
 _VERSIONS = ("2012-10-17", "2008-10-17")

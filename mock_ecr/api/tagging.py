@@ -11,7 +11,7 @@ from ..errors import (
     TooManyTagsException,
     invalid_parameter,
 )
-from .store import RequestContext, operation
+from .handlers import RequestContext, operation
 
 MAX_TAGS = 50
 _ARN = re.compile(r"arn:aws[a-z-]*:ecr:([a-z0-9-]+):([0-9]{12}):repository/(.+)")

@@ -21,9 +21,9 @@ import uuid
 from typing import Any
 
 from ..errors import LayerInaccessibleException, LayersNotFoundException
-from .blobs import image_references, repository_blob
-from .repositories import Repository, get_repository
-from .store import RequestContext, operation
+from ..domain.blobs.storage import image_references, repository_blob
+from ..domain.repositories import Repository, get_repository
+from .handlers import RequestContext, operation
 
 #: what ECR reports for a layer pushed through the API (API reference example)
 DEFAULT_LAYER_MEDIA_TYPE = "application/vnd.docker.image.rootfs.diff.tar.gzip"
@@ -97,7 +97,7 @@ def get_download_url_for_layer(ctx: RequestContext, params: dict[str, Any]) -> d
             f"The layer with digest '{digest}' is not associated with an image in the repository with name "
             f"'{repository.name}' in the registry with id '{store.account_id}'"
         )
-    from ..downloads import server_for  # imports `responses` only once a download is asked for
+    from ..gateway.downloads import server_for  # imports `responses` only once a download is asked for
 
     url = server_for(ctx.backend).presign(store, repository, digest, object_key(repository, digest), ctx.now)
     return {"downloadUrl": url, "layerDigest": digest}

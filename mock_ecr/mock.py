@@ -13,11 +13,11 @@ import unittest
 from collections.abc import Callable
 from typing import Any, TypeVar, overload
 
-from .activation import ACCOUNT_ENV, DEFAULT_ACCOUNT_ID, FAKE_CREDENTIALS, Activation, join, leave
-from .backend import Backend, lifecycle
-from .backend.quotas import Quotas
-from .faults import Fault
-from .recording import CallLog
+from .transports.inprocess import ACCOUNT_ENV, DEFAULT_ACCOUNT_ID, FAKE_CREDENTIALS, Activation, join, leave
+from .api import Backend, lifecycle
+from .domain.quotas import Quotas
+from .tooling.faults import Fault
+from .tooling.recording import CallLog
 
 __all__ = ["FAKE_CREDENTIALS", "MockECR", "mock_ecr"]
 
@@ -194,13 +194,13 @@ class MockECR:
 
     def push_image(self, repository_name: str, tag: str | None = None, **options: Any) -> Any:
         """Push a valid image through the ECR API; returns a ``PushedImage``. See ``seeding.push_image``."""
-        from .seeding import push_image
+        from .tooling.seeding import push_image
 
         return push_image(self, self._require_active(), repository_name, tag, **options)
 
     def state(self, *, region: str | None = None, account_id: str | None = None) -> Any:
         """A read-only snapshot of one registry (default: this mock's account, default region)."""
-        from .inspection import registry_state
+        from .tooling.inspection import registry_state
 
         activation = self._require_active()
         return registry_state(
@@ -209,7 +209,7 @@ class MockECR:
 
     def registries(self) -> Any:
         """Read-only snapshots of every registry that holds anything."""
-        from .inspection import all_registries
+        from .tooling.inspection import all_registries
 
         return all_registries(self._require_active().backend)
 

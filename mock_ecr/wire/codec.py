@@ -23,7 +23,7 @@ import botocore.session
 from botocore.model import OperationModel, ServiceModel, Shape
 
 from . import patterns
-from .errors import (
+from ..errors import (
     ECRError,
     SerializationException,
     UnknownOperationException,

@@ -13,14 +13,15 @@ import sys
 import threading
 from typing import TYPE_CHECKING, Any
 
-from . import intercept, protocol
-from .backend import Backend
-from .errors import ECRError
-from .faults import Faults
-from .recording import CallLog
+from ..wire import codec as protocol
+from . import botocore as intercept
+from ..api import Backend, handle
+from ..errors import ECRError
+from ..tooling.faults import Faults
+from ..tooling.recording import CallLog
 
 if TYPE_CHECKING:
-    from .core import MockECR
+    from ..mock import MockECR
 
 DEFAULT_ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
@@ -119,7 +120,7 @@ class Activation:
             if self.fault_rules:
                 self.faults.check(operation, region, account_id, raw_params)
             params = protocol.decode_params(operation, raw_params)
-            result = self.backend.handle(operation, account_id, region, params)
+            result = handle(self.backend, operation, account_id, region, params)
         except ECRError as error:
             self.calls.record(operation, raw_params, region, account_id, None, error)
             raise

@@ -49,9 +49,9 @@ from xml.sax.saxutils import escape
 import responses
 from requests.adapters import HTTPAdapter
 
-from .backend.blobs import repository_blob
-from .backend.naming import partition_of
-from .backend.store import RegistryStore
+from ..domain.blobs.storage import repository_blob
+from ..domain.naming import partition_of
+from ..domain.store import RegistryStore
 
 #: X-Amz-Expires of the URLs ECR hands out
 EXPIRES_SECONDS = 3600

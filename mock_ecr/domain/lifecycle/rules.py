@@ -26,7 +26,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import InvalidParameterException
+from ...errors import InvalidParameterException
 
 TAG_STATUSES = ("tagged", "untagged", "any")
 COUNT_TYPES = ("imageCountMoreThan", "sinceImagePushed", "sinceImagePulled", "sinceImageTransitioned")

@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
 
-from .store import RegistryStore
+from ..store import RegistryStore
 
 #: blobs (and uploads in progress) larger than this are spooled to a temporary file
 SPOOL_THRESHOLD = 8 * 1024 * 1024

@@ -31,11 +31,13 @@ from ..errors import (
     LayersNotFoundException,
     ReferencedImagesNotFoundException,
 )
-from . import blobs, manifests, pagination
-from .image_index import Image, ImageIndex
-from .lifecycle_engine import tag_pattern_matches  # linear time: filters are user-controlled
-from .repositories import Repository, get_repository
-from .store import RequestContext, operation
+from ..domain import pagination
+from ..domain.blobs import storage as blobs
+from ..domain.images import manifests
+from ..domain.images.index import Image, ImageIndex
+from ..domain.lifecycle.engine import tag_pattern_matches  # linear time: filters are user-controlled
+from ..domain.repositories import Repository, get_repository
+from .handlers import RequestContext, operation
 
 DEFAULT_PAGE_SIZE = 100
 #: ImageIdentifier.imageDigest as BatchGetImage / BatchDeleteImage check it

@@ -1,0 +1,75 @@
+"""The skeleton: one handler per ECR operation, each run under its registry's lock.
+
+Handlers are registered per operation with ``@operation``. ``handle`` finds the handler,
+picks the registry the request addresses (the handler's ``locate``), and runs it while
+holding that registry's lock, so concurrent callers never observe half an update.
+Handlers check everything before they change anything, so a failed call changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..domain.store import Backend, RegistryStore, utcnow
+from ..errors import ECRError, InvalidParameterException
+
+Handler = Callable[["RequestContext", dict[str, Any]], dict[str, Any]]
+#: picks the (account, region) of the registry a request addresses
+Locator = Callable[["RequestContext", dict[str, Any]], tuple[str, str]]
+
+#: operation name -> (handler, locator); filled by the api modules at import
+HANDLERS: dict[str, tuple[Handler, Locator]] = {}
+
+
+@dataclass
+class RequestContext:
+    """What a handler knows about the call besides its params."""
+
+    backend: Backend
+    account_id: str  # the caller's account
+    region: str
+    operation: str
+    now: _dt.datetime = field(default_factory=utcnow)
+    #: the registry the request addresses, locked for the handler's whole run
+    store: RegistryStore = field(init=False)
+
+
+def addressed_registry(ctx: RequestContext, params: dict[str, Any]) -> tuple[str, str]:
+    """The registry named by ``registryId``, else the caller's own, in the request's region."""
+    return params.get("registryId") or ctx.account_id, ctx.region
+
+
+def operation(name: str, locate: Locator = addressed_registry) -> Callable[[Handler], Handler]:
+    """Register the decorated function as the handler of the ECR operation ``name``.
+
+    ``locate`` says which registry's lock the handler runs under; the handler reaches
+    that registry as ``ctx.store``.
+    """
+
+    def register(func: Handler) -> Handler:
+        HANDLERS[name] = (func, locate)
+        return func
+
+    return register
+
+
+def handle(backend: Backend, operation_name: str, account_id: str, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    """Run one validated call; returns the result dict or raises an ``ECRError``."""
+    entry = HANDLERS.get(operation_name)
+    if entry is None:
+        raise not_implemented(operation_name)
+    handler, locate = entry
+    ctx = RequestContext(backend, account_id, region, operation_name)
+    store = ctx.store = backend.store(*locate(ctx, params))
+    with store.lock:
+        return handler(ctx, params)
+
+
+def not_implemented(operation_name: str) -> ECRError:
+    return InvalidParameterException(
+        f"mock_ecr does not implement the ECR action {operation_name}; "
+        f"supported actions: {', '.join(sorted(HANDLERS))}"
+    )

@@ -1,6 +1,0 @@
-"""The fake ECR service: state and the semantics of each action, free of HTTP."""
-
-from . import auth, images, layers, lifecycle, policies, repositories, tagging, uploads  # noqa: F401  (register handlers)
-from .store import HANDLERS, Backend, RegistryStore, RequestContext, operation
-
-__all__ = ["HANDLERS", "Backend", "RegistryStore", "RequestContext", "operation"]
