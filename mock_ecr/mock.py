@@ -1,7 +1,7 @@
 """The public mock object: decorator, context manager and start/stop, plus test tooling.
 
 Every usage form goes through ``MockECR.start``/``stop``, which join or end the shared
-``Activation`` (see ``activation.py``).
+``Activation`` (see ``transports/inprocess.py``).
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ import unittest
 from collections.abc import Callable
 from typing import Any, TypeVar, overload
 
-from .transports.inprocess import ACCOUNT_ENV, DEFAULT_ACCOUNT_ID, FAKE_CREDENTIALS, Activation, join, leave
 from .api import Backend, lifecycle
 from .domain.quotas import Quotas
 from .tooling.faults import Fault
 from .tooling.recording import CallLog
+from .transports.inprocess import ACCOUNT_ENV, DEFAULT_ACCOUNT_ID, FAKE_CREDENTIALS, Activation, join, leave
 
 __all__ = ["FAKE_CREDENTIALS", "MockECR", "mock_ecr"]
 

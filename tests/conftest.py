@@ -23,3 +23,13 @@ def raw_bodies(ecr_client):
 def unvalidated(ecr_mock):
     """A client that sends what it is given, so the server-side checks are what answers."""
     return boto3.client("ecr", region_name="us-east-1", config=Config(parameter_validation=False))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _strict_output_shapes():
+    """Every result any test receives is checked against botocore's output shape."""
+    from mock_ecr.wire import output
+
+    output.enable()
+    yield
+    output.enable(False)

@@ -324,7 +324,7 @@ def test_the_matrix_has_the_88_pairs_of_the_issue():
 
 
 def test_every_action_of_the_matrix_is_an_ecr_operation():
-    from mock_ecr.wire.codec import service_model
+    from mock_ecr.wire.model import service_model
 
     assert set(MATRIX) <= set(service_model().operation_names)
 

@@ -13,10 +13,10 @@ import pytest
 from botocore.exceptions import ClientError
 from freezegun import freeze_time
 
+from mock_ecr.api.images import images_of
 from mock_ecr.domain import pagination
 from mock_ecr.domain.blobs import storage as blobs
 from mock_ecr.domain.images import manifests
-from mock_ecr.api.images import images_of
 
 from .ecr_helpers import (
     DOCKER_MANIFEST,

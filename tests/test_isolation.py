@@ -262,9 +262,9 @@ def test_environment_restored_after_an_exception_in_every_activation_form(real_l
 
 # -- no state leaks ---------------------------------------------------------------------------------
 def _global_hooks() -> tuple[Any, ...]:
-    from mock_ecr.gateway import downloads
+    from botocore.signers import RequestSigner
 
-    return (Endpoint._send, HTTPAdapter.send, intercept._active, activation._activation, len(downloads._servers))
+    return (Endpoint._send, HTTPAdapter.send, RequestSigner.get_auth_instance, intercept._active, activation._activation)
 
 
 def test_state_does_not_leak_between_activations_in_sequence():

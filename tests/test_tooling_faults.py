@@ -184,7 +184,7 @@ def test_unknown_codes_and_operations_fail_at_the_inject_call(ecr_mock):
         ecr_mock.inject_error("CreateRepository", "ServerException", rate=1.5)
     with pytest.raises(ValueError, match="seed"):
         ecr_mock.inject_error("CreateRepository", "ServerException", seed=3)
-    assert not ecr_mock._activation.fault_rules  # nothing was injected
+    assert not ecr_mock._activation.session.fault_rules  # nothing was injected
     assert ecr_mock.calls.operations() == []
 
 
@@ -288,7 +288,7 @@ def test_faults_are_not_consulted_when_none_is_configured(ecr_mock, client, monk
     def boom(*args, **kwargs):
         raise AssertionError("the hot path asked the fault table")
 
-    activation = ecr_mock._activation
+    activation = ecr_mock._activation.session
     monkeypatch.setattr(activation.faults, "check", boom)
     client.describe_repositories()
     fault = ecr_mock.inject_error("DescribeRepositories", "ServerException")

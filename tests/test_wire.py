@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 
 from mock_ecr.api import HANDLERS
 from mock_ecr.errors import ERRORS_BY_CODE, ECRError, error_class
-from mock_ecr.wire.codec import service_model
+from mock_ecr.wire.model import service_model
 
 from .scenario import run_every_operation
 from .shape_check import check_output

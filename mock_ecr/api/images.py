@@ -23,6 +23,12 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from ..domain import pagination
+from ..domain.blobs import storage as blobs
+from ..domain.images import manifests
+from ..domain.images.index import Image, ImageIndex
+from ..domain.lifecycle.engine import tag_pattern_matches  # linear time: filters are user-controlled
+from ..domain.repositories import Repository, get_repository
 from ..errors import (
     ImageAlreadyExistsException,
     ImageDigestDoesNotMatchException,
@@ -31,12 +37,6 @@ from ..errors import (
     LayersNotFoundException,
     ReferencedImagesNotFoundException,
 )
-from ..domain import pagination
-from ..domain.blobs import storage as blobs
-from ..domain.images import manifests
-from ..domain.images.index import Image, ImageIndex
-from ..domain.lifecycle.engine import tag_pattern_matches  # linear time: filters are user-controlled
-from ..domain.repositories import Repository, get_repository
 from .handlers import RequestContext, operation
 
 DEFAULT_PAGE_SIZE = 100

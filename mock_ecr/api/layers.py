@@ -20,9 +20,10 @@ import re
 import uuid
 from typing import Any
 
-from ..errors import LayerInaccessibleException, LayersNotFoundException
+from ..domain.blobs.layer_urls import layer_urls
 from ..domain.blobs.storage import image_references, repository_blob
 from ..domain.repositories import Repository, get_repository
+from ..errors import LayerInaccessibleException, LayersNotFoundException
 from .handlers import RequestContext, operation
 
 #: what ECR reports for a layer pushed through the API (API reference example)
@@ -97,7 +98,5 @@ def get_download_url_for_layer(ctx: RequestContext, params: dict[str, Any]) -> d
             f"The layer with digest '{digest}' is not associated with an image in the repository with name "
             f"'{repository.name}' in the registry with id '{store.account_id}'"
         )
-    from ..gateway.downloads import server_for  # imports `responses` only once a download is asked for
-
-    url = server_for(ctx.backend).presign(store, repository, digest, object_key(repository, digest), ctx.now)
+    url = layer_urls(ctx.backend).presign(store, repository, digest, object_key(repository, digest), ctx.now)
     return {"downloadUrl": url, "layerDigest": digest}

@@ -35,16 +35,16 @@ import datetime as _dt
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import (
-    LifecyclePolicyNotFoundException,
-    LifecyclePolicyPreviewInProgressException,
-    LifecyclePolicyPreviewNotFoundException,
-)
 from ..domain import pagination
 from ..domain.lifecycle.engine import Decision, evaluate
 from ..domain.lifecycle.rules import parse_lifecycle_policy
 from ..domain.repositories import Repository, get_repository
 from ..domain.store import Backend, RegistryStore, utcnow
+from ..errors import (
+    LifecyclePolicyNotFoundException,
+    LifecyclePolicyPreviewInProgressException,
+    LifecyclePolicyPreviewNotFoundException,
+)
 from .handlers import RequestContext, operation
 from .images import archive, delete_image, images_of
 

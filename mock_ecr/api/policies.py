@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..errors import InvalidParameterException, RepositoryPolicyNotFoundException
 from ..domain.repositories import get_repository
+from ..errors import InvalidParameterException, RepositoryPolicyNotFoundException
 from .handlers import RequestContext, operation
 
 _EFFECTS = ("Allow", "Deny")

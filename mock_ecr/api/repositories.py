@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import datetime as _dt
 import uuid
 from typing import Any
 
+from ..domain import naming, pagination
+from ..domain.repositories import Repository, get_repository
+from ..domain.store import RegistryStore
 from ..errors import (
     InvalidParameterException,
     RepositoryAlreadyExistsException,
     RepositoryNotEmptyException,
     invalid_parameter,
-    repository_not_found,
 )
-from ..domain import naming, pagination
-from ..domain.repositories import Repository, get_repository
-from ..domain.store import RegistryStore
 from . import tagging
 from .handlers import RequestContext, operation
 

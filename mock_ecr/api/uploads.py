@@ -23,6 +23,9 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from ..domain.blobs.storage import BlobBuffer, link_blob, linked_digests
+from ..domain.repositories import Repository, get_repository
+from ..domain.store import RegistryStore
 from ..errors import (
     EmptyUploadException,
     InvalidLayerException,
@@ -31,9 +34,6 @@ from ..errors import (
     LayerPartTooSmallException,
     UploadNotFoundException,
 )
-from ..domain.blobs.storage import BlobBuffer, link_blob, linked_digests
-from ..domain.repositories import Repository, get_repository
-from ..domain.store import RegistryStore
 from .handlers import RequestContext, operation
 from .repositories import ON_DELETE
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 import datetime as _dt
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..errors import ECRError
 from .quotas import Quotas
+
+if TYPE_CHECKING:
+    pass
 
 def utcnow() -> _dt.datetime:
     """The current time, read at call time so freezegun controls it."""
@@ -41,7 +42,11 @@ class Backend:
         self._lock = threading.Lock()
         #: callbacks run when the activation ends (temporary files, URL routes...)
         self.cleanups: list[Callable[[], None]] = []
+        from .blobs.layer_urls import LayerUrls  # (it reads stores: imported when one is made)
+
         self.quotas = Quotas()
+        #: the layer download URLs issued for this backend's blobs
+        self.layer_urls = LayerUrls()
 
     def store(self, account_id: str, region: str) -> RegistryStore:
         key = (account_id, region)
@@ -56,5 +61,6 @@ class Backend:
             return list(self._stores.values())
 
     def close(self) -> None:
+        self.layer_urls.close()
         while self.cleanups:
             self.cleanups.pop()()

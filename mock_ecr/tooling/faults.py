@@ -1,6 +1,6 @@
 """Fault injection: chosen ECR calls answer an error instead of running.
 
-``MockECR.inject_error`` adds a ``Fault``; ``Activation.dispatch`` asks ``Faults.check``
+``MockECR.inject_error`` adds a ``Fault``; the gateway (``gateway/json_api.py``) asks ``Faults.check``
 before it validates or runs a call, but only while some fault is configured: the hot path
 tests the truthiness of ``Faults.rules`` and nothing else. A call a fault answers changes
 no state; it is recorded in ``m.calls`` with the injected code, like any failed call.
@@ -28,8 +28,8 @@ from typing import Any
 
 from botocore import xform_name
 
-from ..wire import codec as protocol
 from ..errors import ERRORS_BY_CODE, ECRError
+from ..wire import codec as protocol
 
 #: inject a fault for every operation
 ANY_OPERATION = "*"

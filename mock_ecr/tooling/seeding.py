@@ -20,14 +20,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..wire import codec as protocol
 from ..api import handle
 from ..domain.store import utcnow
 from ..errors import RepositoryAlreadyExistsException
+from ..wire import codec as protocol
 
 if TYPE_CHECKING:
-    from ..transports.inprocess import Activation
     from ..mock import MockECR
+    from ..transports.inprocess import Activation
 
 #: manifest, config and layer media types of each ``media_type`` push_image accepts
 FORMATS = {

@@ -1,9 +1,10 @@
-"""Activation: one start/stop path behind the decorator, context manager and fixtures.
+"""The in-process patch: one start/stop path behind the decorator, context manager and fixtures.
 
-The first (outermost) mock to start creates an ``Activation``: a fresh backend, the
+The first (outermost) mock to start creates an ``Activation``: a fresh ``Session``, the
 botocore interception, and fake credentials in the environment. Mocks started inside it
-join the same activation (and so share its state); the activation ends, dropping all
-state and restoring the environment exactly, when the last of them stops.
+join the same activation (and so share its session); the activation ends, dropping all
+state and restoring the environment exactly, when the last of them stops. The session
+itself never touches the environment: this module owns that.
 """
 
 from __future__ import annotations
@@ -13,19 +14,15 @@ import sys
 import threading
 from typing import TYPE_CHECKING, Any
 
-from ..wire import codec as protocol
-from . import botocore as intercept
-from ..api import Backend, handle
-from ..errors import ECRError
-from ..tooling.faults import Faults
-from ..tooling.recording import CallLog
+from ..domain.blobs.layer_urls import layer_urls
+from ..session import ACCOUNT_ENV, DEFAULT_ACCOUNT_ID, DEFAULT_REGION, Session
+from . import botocore as botocore_door
+from .requests_router import RequestsRouter
 
 if TYPE_CHECKING:
     from ..mock import MockECR
 
-DEFAULT_ACCOUNT_ID = "123456789012"
-DEFAULT_REGION = "us-east-1"
-ACCOUNT_ENV = "MOCK_ECR_ACCOUNT_ID"
+__all__ = ["ACCOUNT_ENV", "DEFAULT_ACCOUNT_ID", "DEFAULT_REGION", "FAKE_CREDENTIALS", "Activation", "join", "leave"]
 
 #: environment the mock sets while active so no real credentials are read or used
 FAKE_CREDENTIALS = {
@@ -49,26 +46,41 @@ def _keep_mock_boto3_session(session: Any) -> None:
 
 
 _lock = threading.RLock()
-_activation: "Activation | None" = None
+_activation: Activation | None = None
 
 
 class Activation:
-    """Everything that exists while at least one mock is active."""
+    """Everything that exists while at least one mock is active: a session, and the patch."""
 
     def __init__(self) -> None:
-        self.backend = Backend()
-        self.calls = CallLog()
-        self.faults = Faults()
-        #: the faults by operation; empty (falsy) unless a test injected one
-        self.fault_rules = self.faults.rules
+        self.session = Session()
         self.mocks: list[MockECR] = []
-        self._caller_account = DEFAULT_ACCOUNT_ID
         #: (mock, quota values it replaced) per start of a mock configured with quotas
         self._quota_layers: list[tuple[MockECR, dict[str, int]]] = []
         self._saved_env: dict[str, str | None] = {}
         #: boto3's default session when the mock started (None if there was none)
         self._saved_boto3_session: Any = None
-        self._region = DEFAULT_REGION
+        self._requests = RequestsRouter(self.session)
+        self._serve_downloads()
+
+    # -- what tooling reads ------------------------------------------------------------
+    @property
+    def backend(self) -> Any:
+        return self.session.backend
+
+    @property
+    def calls(self) -> Any:
+        return self.session.calls
+
+    @property
+    def faults(self) -> Any:
+        return self.session.faults
+
+    def default_region(self) -> str:
+        return self.session.region
+
+    def account_id(self) -> str:
+        return self.session.account_id
 
     # -- lifecycle ------------------------------------------------------------------
     def open(self) -> None:
@@ -80,16 +92,17 @@ class Activation:
         env.update(changes)
         for name in _CLEARED_VARS:
             env.pop(name, None)
-        self._region = env.get("AWS_DEFAULT_REGION") or env.get("AWS_REGION") or DEFAULT_REGION
+        self.session.region = env.get("AWS_DEFAULT_REGION") or env.get("AWS_REGION") or DEFAULT_REGION
         # boto3.client() reuses a default session, which caches the credentials it first
         # resolved: one made before the mock holds real ones, one made under it fake ones
         boto3 = sys.modules.get("boto3")
         if boto3 is not None:
-            self._saved_boto3_session, boto3.DEFAULT_SESSION = boto3.DEFAULT_SESSION, _mock_boto3_session
-        intercept.install(self, FAKE_CREDENTIALS)
+            self._saved_boto3_session, boto3.DEFAULT_SESSION = boto3.DEFAULT_SESSION, _mock_boto3_session  # type: ignore[attr-defined]
+        botocore_door.install(self.session, FAKE_CREDENTIALS)
 
     def close(self) -> None:
-        intercept.uninstall()
+        botocore_door.uninstall()
+        self._requests.stop()
         env = os.environ
         for name, value in self._saved_env.items():
             if value is None:
@@ -98,59 +111,46 @@ class Activation:
                 env[name] = value
         boto3 = sys.modules.get("boto3")  # perhaps imported only while the mock was active
         if boto3 is not None:
-            _keep_mock_boto3_session(boto3.DEFAULT_SESSION)
-            boto3.DEFAULT_SESSION = self._saved_boto3_session
-        self.backend.close()
+            _keep_mock_boto3_session(boto3.DEFAULT_SESSION)  # type: ignore[attr-defined]
+            boto3.DEFAULT_SESSION = self._saved_boto3_session  # type: ignore[attr-defined]
+        self.session.close()
 
-    # -- requests -------------------------------------------------------------------
-    def default_region(self) -> str:
-        return self._region
+    def _serve_downloads(self) -> None:
+        """Layer URLs the session issues are answered through ``requests`` from the first one on."""
+        layer_urls(self.session.backend).on_first_issue = self._requests.start
 
-    def account_id(self) -> str:
-        return self._caller_account
-
+    # -- mocks, quotas and reset -----------------------------------------------------------
     def mocks_changed(self) -> None:
         """The innermost active mock decides the caller's account; resolved once, not per call."""
-        self._caller_account = self.mocks[-1].account_id if self.mocks else DEFAULT_ACCOUNT_ID
+        self.session.account_id = self.mocks[-1].account_id if self.mocks else DEFAULT_ACCOUNT_ID
 
-    def dispatch(self, operation: str, region: str, raw_params: dict[str, Any]) -> bytes:
-        """Answer one call: validate, run, record; returns the JSON body or raises."""
-        account_id = self.account_id()
-        try:
-            if self.fault_rules:
-                self.faults.check(operation, region, account_id, raw_params)
-            params = protocol.decode_params(operation, raw_params)
-            result = handle(self.backend, operation, account_id, region, params)
-        except ECRError as error:
-            self.calls.record(operation, raw_params, region, account_id, None, error)
-            raise
-        self.calls.record(operation, raw_params, region, account_id, result, None)
-        return protocol.encode_result(result)
-
-    # -- quotas and reset -----------------------------------------------------------------
-    def apply_quotas(self, mock: "MockECR") -> None:
+    def apply_quotas(self, mock: MockECR) -> None:
         """A mock configured with quotas starts: its values apply until it stops."""
-        quotas = self.backend.quotas
+        quotas = self.session.quotas
         self._quota_layers.append((mock, quotas.values(mock.quota_overrides)))
         quotas.update(mock.quota_overrides)
+        self._layered_quotas()
 
-    def restore_quotas(self, mock: "MockECR") -> None:
+    def restore_quotas(self, mock: MockECR) -> None:
         for index in range(len(self._quota_layers) - 1, -1, -1):
             if self._quota_layers[index][0] is mock:
-                self.backend.quotas.update(self._quota_layers.pop(index)[1])
+                self.session.quotas.update(self._quota_layers.pop(index)[1])
+                self._layered_quotas()
                 return
+
+    def _layered_quotas(self) -> None:
+        overrides: dict[str, int] = {}
+        for mock, _ in self._quota_layers:
+            overrides.update(mock.quota_overrides)
+        self.session.quota_overrides = overrides
 
     def reset(self) -> None:
         """Drop every registry, call and fault; quotas return to what the active mocks configured."""
-        old, self.backend = self.backend, Backend()
-        old.close()
-        for mock, _ in self._quota_layers:
-            self.backend.quotas.update(mock.quota_overrides)
-        self.faults.clear()
-        self.calls.clear()
+        self.session.reset()
+        self._serve_downloads()
 
 
-def join(mock: "MockECR") -> Activation:
+def join(mock: MockECR) -> Activation:
     """Start ``mock``: join the current activation, or open one when none is active."""
     global _activation
     with _lock:
@@ -166,7 +166,7 @@ def join(mock: "MockECR") -> Activation:
         return activation
 
 
-def leave(mock: "MockECR") -> None:
+def leave(mock: MockECR) -> None:
     """Stop ``mock``; the last mock to leave closes the activation (state, environment)."""
     global _activation
     with _lock:

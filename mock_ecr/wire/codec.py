@@ -16,29 +16,21 @@ import binascii
 import datetime as _dt
 import json
 from collections.abc import Callable
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any
 
-import botocore.session
-from botocore.model import OperationModel, ServiceModel, Shape
+from botocore.model import Shape
 
-from . import patterns
 from ..errors import (
     ECRError,
     SerializationException,
     UnknownOperationException,
     invalid_parameter,
 )
-
-TARGET_PREFIX = "AmazonEC2ContainerRegistry_V20150921."
+from . import patterns
+from .model import TARGET_PREFIX, operation_model, operation_names
 
 Checker = Callable[[Any, str], Any]
-
-
-@lru_cache(maxsize=1)
-def service_model() -> ServiceModel:
-    """The ECR model of the installed botocore (loaded once per process)."""
-    return botocore.session.get_session().get_service_model("ecr")
 
 
 #: the media types of the AWS JSON protocols
@@ -58,18 +50,9 @@ def operation_from_target(target: str | None) -> str:
     if not target or not target.startswith(TARGET_PREFIX):
         raise UnknownOperationException(f"Unknown operation {target!r}")
     name = target[len(TARGET_PREFIX) :]
-    if name not in _operation_names():
+    if name not in operation_names():
         raise UnknownOperationException(f"Unknown operation {target!r}")
     return name
-
-
-@lru_cache(maxsize=1)
-def _operation_names() -> frozenset[str]:
-    return frozenset(service_model().operation_names)
-
-
-def operation_model(name: str) -> OperationModel:
-    return service_model().operation_model(name)
 
 
 # -- request decoding -------------------------------------------------------------------

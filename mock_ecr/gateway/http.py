@@ -1,0 +1,105 @@
+"""Transport-neutral HTTP messages: what every door hands the gateway and gets back.
+
+Each way in (botocore's ``Endpoint``, ``requests`` routes, the HTTP server) converts its own
+objects to an ``HttpRequest`` and an ``HttpResponse`` back; nothing below the gateway
+knows which door a request came through.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, Protocol
+from urllib.parse import parse_qsl, urlsplit
+
+
+class HeaderLookup(Protocol):
+    """A case-insensitive header mapping: ``get(name)`` finds ``name`` in any case."""
+
+    def get(self, name: str, default: Any = None, /) -> Any: ...
+
+
+class Headers(dict[str, str]):
+    """A plain case-insensitive header mapping, for doors whose own headers are not."""
+
+    def __init__(self, items: Iterable[tuple[str, str]] | Mapping[str, str] = ()) -> None:
+        super().__init__()
+        pairs = items.items() if isinstance(items, Mapping) else items
+        for name, value in pairs:
+            self[name.lower()] = value
+
+    def get(self, name: str, default: Any = None, /) -> Any:  # type: ignore[override]
+        return super().get(name.lower(), default)
+
+
+class HttpRequest:
+    """One request: method, full URL, headers (case-insensitive ``get``) and body.
+
+    ``body`` is bytes, or a binary file-like object (``read(n)``) for a body that streams;
+    ``read_body()`` returns it whole. ``host``, ``path`` and ``query`` are parsed from the URL
+    only when asked for.
+    """
+
+    __slots__ = ("method", "url", "headers", "body", "_parts")
+
+    def __init__(self, method: str, url: str, headers: HeaderLookup, body: Any = b"") -> None:
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self._parts: Any = None
+
+    def header(self, name: str) -> str | None:
+        value = self.headers.get(name)
+        if isinstance(value, bytes):
+            value = value.decode("latin-1")
+        return value
+
+    def _split(self) -> Any:
+        if self._parts is None:
+            self._parts = urlsplit(self.url)
+        return self._parts
+
+    @property
+    def host(self) -> str:
+        """The host the request was sent to: the ``Host`` header, else the URL's."""
+        return (self.header("Host") or self._split().netloc).lower()
+
+    @property
+    def path(self) -> str:
+        return self._split().path or "/"
+
+    @property
+    def query(self) -> list[tuple[str, str]]:
+        return parse_qsl(self._split().query, keep_blank_values=True)
+
+    def read_body(self) -> bytes:
+        body = self.body
+        if body is None:
+            return b""
+        if isinstance(body, (bytes, bytearray, memoryview)):
+            return bytes(body)
+        if isinstance(body, str):
+            return body.encode("utf-8")
+        if hasattr(body, "read"):
+            data = body.read()
+            return data.encode("utf-8") if isinstance(data, str) else bytes(data)
+        return b"".join(bytes(chunk) for chunk in body)  # an iterable of chunks
+
+
+class HttpResponse:
+    """One answer: status, headers, and a body of bytes or an iterator of byte chunks."""
+
+    __slots__ = ("status", "headers", "body")
+
+    def __init__(self, status: int, headers: dict[str, str], body: bytes | Iterator[bytes] = b"") -> None:
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+    def read(self) -> bytes:
+        """The whole body (consumes a streamed one)."""
+        body = self.body
+        if isinstance(body, bytes):
+            return body
+        self.body = data = b"".join(body)
+        return data
