@@ -180,7 +180,7 @@ class MockECR:
         if count is ...:
             count = None if rate is not None else 1
         return self._require_active().faults.inject(
-            operation, code, count=count, message=message, region=region,  # type: ignore[arg-type]
+            operation, code, count=count, message=message, region=region,
             account_id=account_id, rate=rate, seed=seed,
         )
 

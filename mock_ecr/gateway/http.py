@@ -27,7 +27,7 @@ class Headers(dict[str, str]):
         for name, value in pairs:
             self[name.lower()] = value
 
-    def get(self, name: str, default: Any = None, /) -> Any:  # type: ignore[override]
+    def get(self, name: str, default: Any = None, /) -> Any:
         return super().get(name.lower(), default)
 
 

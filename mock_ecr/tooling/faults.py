@@ -29,7 +29,7 @@ from typing import Any
 from botocore import xform_name
 
 from ..errors import ERRORS_BY_CODE, ECRError
-from ..wire import codec as protocol
+from ..wire import model as protocol
 
 #: inject a fault for every operation
 ANY_OPERATION = "*"

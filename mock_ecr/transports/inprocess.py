@@ -12,15 +12,21 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from ..domain.blobs.layer_urls import layer_urls
 from ..session import ACCOUNT_ENV, DEFAULT_ACCOUNT_ID, DEFAULT_REGION, Session
 from . import botocore as botocore_door
 from .requests_router import RequestsRouter
 
-if TYPE_CHECKING:
-    from ..mock import MockECR
+
+class MockECR(Protocol):
+    """What the activation reads of each mock that joins it (``mock.MockECR``)."""
+
+    @property
+    def account_id(self) -> str: ...
+
+    quota_overrides: dict[str, int]
 
 __all__ = ["ACCOUNT_ENV", "DEFAULT_ACCOUNT_ID", "DEFAULT_REGION", "FAKE_CREDENTIALS", "Activation", "join", "leave"]
 
@@ -97,7 +103,8 @@ class Activation:
         # resolved: one made before the mock holds real ones, one made under it fake ones
         boto3 = sys.modules.get("boto3")
         if boto3 is not None:
-            self._saved_boto3_session, boto3.DEFAULT_SESSION = boto3.DEFAULT_SESSION, _mock_boto3_session  # type: ignore[attr-defined]
+            self._saved_boto3_session = getattr(boto3, "DEFAULT_SESSION", None)
+            setattr(boto3, "DEFAULT_SESSION", _mock_boto3_session)  # noqa: B010 - boto3 declares no such attribute
         botocore_door.install(self.session, FAKE_CREDENTIALS)
 
     def close(self) -> None:
@@ -111,8 +118,8 @@ class Activation:
                 env[name] = value
         boto3 = sys.modules.get("boto3")  # perhaps imported only while the mock was active
         if boto3 is not None:
-            _keep_mock_boto3_session(boto3.DEFAULT_SESSION)  # type: ignore[attr-defined]
-            boto3.DEFAULT_SESSION = self._saved_boto3_session  # type: ignore[attr-defined]
+            _keep_mock_boto3_session(getattr(boto3, "DEFAULT_SESSION", None))
+            setattr(boto3, "DEFAULT_SESSION", self._saved_boto3_session)  # noqa: B010 - as above
         self.session.close()
 
     def _serve_downloads(self) -> None:

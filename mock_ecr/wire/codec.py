@@ -17,9 +17,9 @@ import datetime as _dt
 import json
 from collections.abc import Callable
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
-from botocore.model import Shape
+from botocore.model import ListShape, MapShape, Shape, StringShape, StructureShape
 
 from ..errors import (
     ECRError,
@@ -132,13 +132,13 @@ def _type_error(path: str, expected: str) -> SerializationException:
 def _compile(shape: Shape) -> Checker:
     kind = shape.type_name
     if kind == "structure":
-        return _compile_structure(shape)
+        return _compile_structure(cast(StructureShape, shape))
     if kind == "list":
-        return _compile_list(shape)
+        return _compile_list(cast(ListShape, shape))
     if kind == "map":
-        return _compile_map(shape)
+        return _compile_map(cast(MapShape, shape))
     if kind == "string":
-        return _compile_string(shape)
+        return _compile_string(cast(StringShape, shape))
     if kind in ("integer", "long"):
         return _compile_integer(shape)
     if kind == "boolean":
@@ -152,7 +152,7 @@ def _compile(shape: Shape) -> Checker:
     raise NotImplementedError(f"shape type {kind}")  # pragma: no cover - model has none
 
 
-def _compile_structure(shape: Shape) -> Checker:
+def _compile_structure(shape: StructureShape) -> Checker:
     members = {name: _compile(member) for name, member in shape.members.items()}
     required = tuple(shape.required_members)
 
@@ -180,7 +180,7 @@ def _check_length(size: int, path: str, low: int | None, high: int | None) -> No
         raise _Violation(path, "max_length", high)
 
 
-def _compile_list(shape: Shape) -> Checker:
+def _compile_list(shape: ListShape) -> Checker:
     item_check = _compile(shape.member)
     low, high = shape.metadata.get("min"), shape.metadata.get("max")
     scalar_items = shape.member.type_name not in ("structure", "list", "map")
@@ -201,7 +201,7 @@ def _compile_list(shape: Shape) -> Checker:
     return check
 
 
-def _compile_map(shape: Shape) -> Checker:
+def _compile_map(shape: MapShape) -> Checker:
     key_check = _compile(shape.key)
     value_check = _compile(shape.value)
     low, high = shape.metadata.get("min"), shape.metadata.get("max")
@@ -241,7 +241,7 @@ def _pattern_matcher(pattern: str) -> Callable[[str], bool]:
     return matcher
 
 
-def _compile_string(shape: Shape) -> Checker:
+def _compile_string(shape: StringShape) -> Checker:
     low, high = shape.metadata.get("min"), shape.metadata.get("max")
     pattern = shape.metadata.get("pattern")
     matcher = _pattern_matcher(pattern) if pattern else None
@@ -337,7 +337,10 @@ _encoder = json.JSONEncoder(separators=(",", ":"), default=_encode_extra)
 def _make_dumps() -> Callable[[Any], str]:
     """``_encoder.encode``, minus building the C encoder again on every call (and its
     cycle check: results are trees), where the C accelerator exists."""
-    from json.encoder import c_make_encoder, encode_basestring_ascii
+    from json import encoder
+
+    c_make_encoder = getattr(encoder, "c_make_encoder", None)
+    encode_basestring_ascii = encoder.encode_basestring_ascii
 
     if c_make_encoder is None:  # pragma: no cover - no C accelerator
         return _encoder.encode

@@ -35,5 +35,5 @@ def operation_model(name: str) -> OperationModel:
 def paginator(name: str) -> dict[str, Any] | None:
     """botocore's paginator configuration of operation ``name`` (input_token, limit_key,
     result_key...), or None for an operation that does not page."""
-    config: dict[str, Any] = _session().get_paginator_model("ecr")._paginator_config
+    config: dict[str, Any] = _session().get_paginator_model("ecr")._paginator_config  # type: ignore[attr-defined]
     return config.get(name)

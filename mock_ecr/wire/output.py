@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Callable
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
-from botocore.model import Shape
+from botocore.model import Shape, StructureShape
 
 from .model import operation_model
 
@@ -59,12 +59,13 @@ def _compile(shape: Shape) -> Checker:
     kind = shape.type_name
     if kind == "structure":
         members: dict[str, Checker] = {}
+        declared = cast(StructureShape, shape).members
 
         def structure(value: Any, path: str) -> None:
             if not isinstance(value, dict):
                 raise _fail(path, "an object", value)
-            if not members and shape.members:
-                members.update({name: _compile(member) for name, member in shape.members.items()})
+            if not members and declared:
+                members.update({name: _compile(member) for name, member in declared.items()})
             for key, item in value.items():
                 checker = members.get(key)
                 if checker is None:

@@ -15,15 +15,17 @@ Patterns using anything beyond literals, classes, alternation, groups, repeats a
 from __future__ import annotations
 
 import re
+import sys
+from typing import Any, cast
 from collections.abc import Callable
 from functools import cache
 
-try:  # Python 3.11+
-    from re import _constants as C
-    from re import _parser as parser
-except ImportError:  # pragma: no cover - Python 3.10
-    import sre_constants as C  # type: ignore[no-redef]
-    import sre_parse as parser  # type: ignore[no-redef]
+if sys.version_info >= (3, 11):
+    from re import _constants as C  # type: ignore[attr-defined]
+    from re import _parser as parser  # type: ignore[attr-defined]
+else:  # pragma: no cover - Python 3.10
+    import sre_constants as C
+    import sre_parse as parser
 
 _EPSILON, _CHAR, _BEGIN, _END, _MATCH = range(5)
 #: transitions cached per compiled pattern before the cache starts over
@@ -83,12 +85,12 @@ class _Automaton:
         if op is C.BRANCH:
             return self._state(_EPSILON, outs=[self._sequence(alt, out) for alt in av[1]])  # type: ignore[index]
         if op is C.SUBPATTERN:
-            _group, add_flags, del_flags, body = av  # type: ignore[misc]
+            _group, add_flags, del_flags, body = cast("tuple[Any, int, int, Any]", av)
             if add_flags or del_flags:
                 raise _Unsupported("inline flags")
             return self._sequence(body, out)
         if op in (C.MAX_REPEAT, C.MIN_REPEAT):
-            low, high, body = av  # type: ignore[misc]
+            low, high, body = cast("tuple[int, int, Any]", av)
             return self._repeat(low, high, body, out)
         if op is C.AT:
             if av in (C.AT_BEGINNING, C.AT_BEGINNING_STRING):
