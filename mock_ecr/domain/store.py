@@ -14,6 +14,7 @@ from typing import Any
 
 from ..errors import ECRError
 from .quotas import Quotas
+from .registry_settings import RegistrySettings
 
 def utcnow() -> _dt.datetime:
     """The current time, read at call time so freezegun controls it."""
@@ -29,6 +30,10 @@ class RegistryStore:
         self.lock = threading.RLock()
         #: repository name -> Repository (insertion order = creation order)
         self.repositories: dict[str, Any] = {}
+        #: scanning configuration, registry policy, replication, account settings
+        self.settings = RegistrySettings()
+        #: repository creation templates by ``templates.template_key(prefix)``
+        self.templates: dict[str, Any] = {}
         #: free-form slots that feature modules own (blobs, uploads, previews...)
         self.extra: dict[str, Any] = {}
 
