@@ -226,6 +226,42 @@ class MockECR:
             self.backend, region=region, account_id=account_id, repository_name=repository_name
         )
 
+    # -- scan results (tooling/scanning.py) -----------------------------------------------
+    def set_scan_findings(
+        self,
+        repository_name: str,
+        tag_or_digest: str,
+        findings: list[dict[str, Any]] | None = None,
+        severity_counts: dict[str, int] | None = None,
+        region: str | None = None,
+        account_id: str | None = None,
+    ) -> None:
+        """Make the image's scans report ``findings`` or ``severity_counts`` (default: none)."""
+        from .tooling.scanning import set_scan_findings
+
+        activation = self._require_active()
+        set_scan_findings(
+            activation.backend, account_id or self.account_id, region or activation.default_region(),
+            repository_name, tag_or_digest, findings, severity_counts,
+        )
+
+    def fail_scan(
+        self,
+        repository_name: str,
+        tag_or_digest: str,
+        description: str = "The scan failed.",
+        region: str | None = None,
+        account_id: str | None = None,
+    ) -> None:
+        """Make the image's scan answer FAILED with ``description``."""
+        from .tooling.scanning import fail_scan
+
+        activation = self._require_active()
+        fail_scan(
+            activation.backend, account_id or self.account_id, region or activation.default_region(),
+            repository_name, tag_or_digest, description,
+        )
+
 
 @overload
 def mock_ecr(

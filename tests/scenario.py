@@ -41,5 +41,35 @@ def run_every_operation(client) -> None:
     client.batch_get_image(repositoryName="wire", imageIds=[{"imageTag": "v1"}])
     client.list_images(repositoryName="wire")
     client.describe_images(repositoryName="wire")
+    # scanning, repository and registry settings, repository creation templates
+    client.put_image_tag_mutability(repositoryName="wire", imageTagMutability="IMMUTABLE")
+    client.put_image_scanning_configuration(repositoryName="wire", imageScanningConfiguration={"scanOnPush": True})
+    client.start_image_scan(repositoryName="wire", imageId={"imageTag": "v1"})
+    client.describe_image_scan_findings(repositoryName="wire", imageId={"imageTag": "v1"})
+    client.describe_images(repositoryName="wire")  # with imageScanStatus and imageScanFindingsSummary
+    rules = [{"scanFrequency": "SCAN_ON_PUSH", "repositoryFilters": [{"filter": "*", "filterType": "WILDCARD"}]}]
+    client.put_registry_scanning_configuration(scanType="BASIC", rules=rules)
+    client.get_registry_scanning_configuration()
+    client.batch_get_repository_scanning_configuration(repositoryNames=["wire", "missing"])
+    client.put_registry_policy(policyText=POLICY)
+    client.get_registry_policy()
+    client.delete_registry_policy()
+    client.describe_registry()
+    client.put_account_setting(name="BLOB_MOUNTING", value="ENABLED")
+    client.get_account_setting(name="BLOB_MOUNTING")
+    client.create_repository_creation_template(
+        prefix="wire",
+        appliedFor=["PULL_THROUGH_CACHE"],
+        description="d",
+        repositoryPolicy=POLICY,
+        lifecyclePolicy=LIFECYCLE_POLICY,
+        resourceTags=[{"Key": "k", "Value": "v"}],
+        imageTagMutability="IMMUTABLE_WITH_EXCLUSION",
+        imageTagMutabilityExclusionFilters=[{"filterType": "WILDCARD", "filter": "dev*"}],
+        encryptionConfiguration={"encryptionType": "KMS"},
+    )
+    client.describe_repository_creation_templates()
+    client.update_repository_creation_template(prefix="wire", description="e")
+    client.delete_repository_creation_template(prefix="wire")
     client.batch_delete_image(repositoryName="wire", imageIds=[{"imageTag": "v1"}])
     client.delete_repository(repositoryName="wire", force=True)

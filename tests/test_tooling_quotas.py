@@ -37,6 +37,7 @@ def test_defaults_are_the_documented_quotas():
         "max_layer_part_size": 10 * MIB,
         "lifecycle_policy_length": 30_720,
         "repository_policy_length": 10_240,
+        "repository_creation_templates_per_registry": 50,
     }
 
 

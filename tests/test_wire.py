@@ -53,10 +53,10 @@ def test_request_ids_are_unique(ecr_client):
 
 def test_unimplemented_action_answers_a_modeled_error(ecr_client):
     with pytest.raises(ClientError) as info:
-        ecr_client.describe_registry()
+        ecr_client.describe_pull_through_cache_rules()
     error = info.value.response["Error"]
     assert error["Code"] == "InvalidParameterException"
-    assert "DescribeRegistry" in error["Message"] and "does not implement" in error["Message"]
+    assert "DescribePullThroughCacheRules" in error["Message"] and "does not implement" in error["Message"]
 
 
 def _raw(ecr_client, target: str | None, body: bytes) -> tuple[int, dict]:

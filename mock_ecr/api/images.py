@@ -23,12 +23,13 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from ..domain import pagination
+from ..domain import pagination, scanning
 from ..domain.blobs import storage as blobs
 from ..domain.images import manifests
 from ..domain.images.index import Image, ImageIndex
 from ..domain.lifecycle.engine import tag_pattern_matches  # linear time: filters are user-controlled
 from ..domain.repositories import Repository, get_repository
+from ..domain.store import utcnow
 from ..errors import (
     ImageAlreadyExistsException,
     ImageDigestDoesNotMatchException,
@@ -190,6 +191,7 @@ def put_image(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         size = _check_references(ctx, repository, index, manifest)
         ctx.backend.quotas.check_image_count(repository)
         image = _store_image(ctx, repository, index, manifest, text, size)
+        scanning.on_push(store, repository, image, ctx.now)  # scan on push (repository or registry setting)
     elif restored:
         _restore(image, ctx.now)
     if tag is not None:
@@ -403,6 +405,7 @@ def describe(repository: Repository, image: Image) -> dict[str, Any]:
         detail["lastRecordedPullTime"] = image.last_pulled_at
     if manifest.subject_digest:
         detail["subjectManifestDigest"] = manifest.subject_digest
+    detail.update(scanning.detail_fields(repository, image, utcnow()))  # imageScanStatus, imageScanFindingsSummary
     detail["imageStatus"] = image_status(image)
     if image.last_archived_at is not None:
         detail["lastArchivedAt"] = image.last_archived_at

@@ -43,6 +43,8 @@ class Quotas:
     lifecycle_policy_length: int = 30_720
     #: characters of a repository policy (the model's ``RepositoryPolicyText`` maximum)
     repository_policy_length: int = 10_240
+    #: repository creation templates per registry
+    repository_creation_templates_per_registry: int = 50
 
     def update(self, overrides: dict[str, Any]) -> None:
         known = {f.name for f in fields(self)}

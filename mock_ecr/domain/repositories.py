@@ -24,6 +24,8 @@ class Repository:
     tags: dict[str, str] = field(default_factory=dict)
     policy_text: str | None = None
     lifecycle_policy_text: str | None = None
+    #: image digest -> ``scanning.ImageScan``
+    scans: dict[str, Any] = field(default_factory=dict)
     #: feature modules keep their per-repository state here (images, uploads...)
     extra: dict[str, Any] = field(default_factory=dict)
 

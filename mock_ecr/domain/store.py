@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .quotas import Quotas
+from .registry_settings import RegistrySettings
 
 if TYPE_CHECKING:
     pass
@@ -30,6 +31,10 @@ class RegistryStore:
         self.lock = threading.RLock()
         #: repository name -> Repository (insertion order = creation order)
         self.repositories: dict[str, Any] = {}
+        #: scanning configuration, registry policy, replication, account settings
+        self.settings = RegistrySettings()
+        #: repository creation templates by ``templates.template_key(prefix)``
+        self.templates: dict[str, Any] = {}
         #: free-form slots that feature modules own (blobs, uploads, previews...)
         self.extra: dict[str, Any] = {}
 

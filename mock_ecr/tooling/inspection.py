@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
@@ -45,6 +45,24 @@ class UploadState:
 
 
 @dataclass(frozen=True)
+class ScanState:
+    """The latest scan of one image."""
+
+    #: "BASIC" or "ENHANCED"
+    kind: str
+    #: IN_PROGRESS, COMPLETE, FAILED or ACTIVE
+    status: str | None
+    description: str | None
+    started_at: _dt.datetime | None
+    completed_at: _dt.datetime | None
+    findings: tuple[Mapping[str, Any], ...]
+    severity_counts: Mapping[str, int]
+
+
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+@dataclass(frozen=True)
 class RepositoryState:
     name: str
     registry_id: str
@@ -64,6 +82,8 @@ class RepositoryState:
     #: digests of the blobs (layers and configs) uploaded to the repository
     layer_digests: frozenset[str]
     uploads: tuple[UploadState, ...]
+    #: image digest -> its latest scan (images never scanned are absent)
+    scan_findings: Mapping[str, ScanState] = field(default_factory=lambda: _EMPTY)
 
     @property
     def image_tags(self) -> Mapping[str, str]:
@@ -84,6 +104,15 @@ class RegistryState:
     region: str
     #: by name, in creation order
     repositories: Mapping[str, RepositoryState]
+    #: RegistryScanningConfiguration as GetRegistryScanningConfiguration answers it
+    scanning_configuration: Mapping[str, Any] = field(
+        default_factory=lambda: MappingProxyType({"scanType": "BASIC", "rules": ()})
+    )
+    registry_policy_text: str | None = None
+    #: account settings that were put (the others have their default)
+    account_settings: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+    #: repository creation templates by prefix, in the RepositoryCreationTemplate shape
+    templates: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: _EMPTY)
 
     @property
     def uploads(self) -> tuple[UploadState, ...]:
@@ -123,7 +152,53 @@ def _snapshot(store: RegistryStore) -> RegistryState:
             name: _repository(repository, tuple(uploads.get(id(repository), ())))
             for name, repository in store.repositories.items()
         }
-    return RegistryState(store.account_id, store.region, MappingProxyType(repositories))
+        settings = store.settings
+        scanning_configuration = settings.scanning_configuration()
+        frozen_config = MappingProxyType(
+            {
+                "scanType": scanning_configuration["scanType"],
+                "rules": tuple(_freeze(rule) for rule in scanning_configuration["rules"]),
+            }
+        )
+        templates = {t.prefix: _freeze(t.describe()) for t in store.templates.values()}
+        policy_text, account_settings = settings.policy_text, dict(settings.account_settings)
+    return RegistryState(
+        store.account_id,
+        store.region,
+        MappingProxyType(repositories),
+        frozen_config,
+        policy_text,
+        MappingProxyType(account_settings),
+        MappingProxyType(templates),
+    )
+
+
+def _freeze(value: Any) -> Any:
+    """A read-only deep copy of a JSON-like value."""
+    if isinstance(value, dict):
+        return MappingProxyType({k: _freeze(v) for k, v in value.items()})
+    if isinstance(value, (list, tuple)):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+def _scans(repository: Any) -> Mapping[str, ScanState]:
+    from ..api.images import images_of
+
+    out = {}
+    for digest, record in repository.scans.items():
+        if not record.exists or images_of(repository).get(digest) is not record.image:
+            continue  # never scanned, or the image was deleted since
+        out[digest] = ScanState(
+            kind=record.kind,
+            status=record.status,
+            description=record.description,
+            started_at=record.started_at,
+            completed_at=record.completed_at,
+            findings=tuple(_freeze(f) for f in record.findings),
+            severity_counts=MappingProxyType(record.counts()),
+        )
+    return MappingProxyType(out)
 
 
 def _repository(repository: Any, uploads: tuple[UploadState, ...]) -> RepositoryState:
@@ -144,6 +219,7 @@ def _repository(repository: Any, uploads: tuple[UploadState, ...]) -> Repository
         images=tuple(_image(image) for image in index) if index is not None else (),
         layer_digests=frozenset(repository.extra.get("blob_links") or ()),
         uploads=uploads,
+        scan_findings=_scans(repository),
     )
 
 

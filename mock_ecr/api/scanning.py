@@ -1,0 +1,117 @@
+"""Image scans: StartImageScan, DescribeImageScanFindings (state and rules in ``domain/scanning.py``).
+
+Wording: ScanNotFoundException and the per-image LimitExceededException follow the texts
+real ECR answers (as emulators' tests quote them); UnsupportedImageTypeException and
+ImageArchivedException use the model's documentation of the error.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..domain import pagination, scanning
+from ..domain.images.index import Image, ImageIndex
+from ..domain.repositories import Repository, get_repository
+from ..errors import (
+    ImageArchivedException,
+    ImageNotFoundException,
+    LimitExceededException,
+    ScanNotFoundException,
+    UnsupportedImageTypeException,
+    ValidationException,
+)
+from .handlers import RequestContext, operation
+from .images import images_of
+
+DEFAULT_PAGE_SIZE = 100
+_TOKEN_KIND = "DescribeImageScanFindings"
+
+
+def _id_text(image_id: dict[str, str]) -> str:
+    return f"{{imageDigest:'{image_id.get('imageDigest', 'null')}', imageTag:'{image_id.get('imageTag', 'null')}'}}"
+
+
+def _image(repository: Repository, image_id: dict[str, str]) -> Image:
+    """The image an ImageIdentifier names, or ImageNotFoundException."""
+    index: ImageIndex = images_of(repository)
+    digest, tag = image_id.get("imageDigest"), image_id.get("imageTag")
+    image = index.get(digest) if digest is not None else index.tagged(tag) if tag is not None else None
+    if image is not None and tag is not None and tag not in image.tags:
+        image = None
+    if image is None:
+        raise ImageNotFoundException(
+            f"The image with imageId {_id_text(image_id)} does not exist within the repository with name "
+            f"'{repository.name}' in the registry with id '{repository.registry_id}'"
+        )
+    return image
+
+
+def _answer_id(image: Image, image_id: dict[str, str]) -> dict[str, str]:
+    out = {"imageDigest": image.digest}
+    if image_id.get("imageTag") is not None:
+        out["imageTag"] = image_id["imageTag"]
+    return out
+
+
+@operation("StartImageScan")
+def start_image_scan(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    repository = get_repository(ctx.store, params["repositoryName"])
+    image = _image(repository, params["imageId"])
+    if ctx.store.settings.scan_type == "ENHANCED":
+        raise ValidationException(
+            "Manual image scans are not supported when the registry is configured for enhanced scanning"
+        )
+    if image.storage_class == "ARCHIVE":
+        raise ImageArchivedException("The specified image is archived and cannot be scanned.")
+    if not scanning.scannable(image.manifest):
+        raise UnsupportedImageTypeException("The image is of a type that cannot be scanned.")
+    if scanning.limit_reached(scanning.scan_of(repository, image), ctx.now):
+        raise LimitExceededException("The scan quota per image has been exceeded. Wait and try again.")
+    record = scanning.start(repository, image, ctx.now)
+    return {
+        "registryId": repository.registry_id,
+        "repositoryName": repository.name,
+        "imageId": _answer_id(image, params["imageId"]),
+        "imageScanStatus": scanning.status_shape(record),
+    }
+
+
+@operation("DescribeImageScanFindings")
+def describe_image_scan_findings(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    repository = get_repository(ctx.store, params["repositoryName"])
+    image_id = params["imageId"]
+    image = _image(repository, image_id)
+    record = scanning.scan_of(repository, image)
+    if record is None or not record.exists:
+        raise ScanNotFoundException(
+            f"Image scan does not exist for the image with '{_id_text(image_id)}' in the repository with name "
+            f"'{repository.name}' in the registry with id '{repository.registry_id}'"
+        )
+    keys = list(range(len(record.findings)))
+    start, stop, token = pagination.page(
+        keys, _TOKEN_KIND, params.get("nextToken"), params.get("maxResults", DEFAULT_PAGE_SIZE)
+    )
+    scanning.observe(record, ctx.now)
+    result: dict[str, Any] = {
+        "registryId": repository.registry_id,
+        "repositoryName": repository.name,
+        "imageId": _answer_id(image, image_id),
+        "imageScanStatus": scanning.status_shape(record),
+    }
+    if record.status in ("COMPLETE", "ACTIVE"):
+        findings: dict[str, Any] = {
+            "imageScanCompletedAt": record.completed_at,
+            "vulnerabilitySourceUpdatedAt": record.completed_at,
+            "findingSeverityCounts": record.counts(),
+        }
+        page = record.findings[start:stop]
+        if record.kind == "ENHANCED":
+            findings["enhancedFindings"] = [
+                scanning.enhanced_finding(f, repository, image, record.completed_at or ctx.now) for f in page
+            ]
+        else:
+            findings["findings"] = [dict(f) for f in page]
+        result["imageScanFindings"] = findings
+        if token:
+            result["nextToken"] = token
+    return result

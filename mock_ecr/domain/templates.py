@@ -1,0 +1,72 @@
+"""Repository creation templates: the settings ECR gives repositories it creates for you.
+
+A template's ``prefix`` is a repository namespace, or ``ROOT`` for every repository no other
+template covers. ECR always assumes a ``/`` after a prefix: ``prod`` covers ``prod/app``,
+not ``production``. ``matching_template`` picks the template a new repository gets.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from typing import Any
+
+ROOT = "ROOT"
+
+
+@dataclass
+class RepositoryCreationTemplate:
+    prefix: str
+    applied_for: list[str]
+    created_at: _dt.datetime
+    updated_at: _dt.datetime
+    description: str | None = None
+    encryption: dict[str, str] = field(default_factory=lambda: {"encryptionType": "AES256"})
+    resource_tags: list[dict[str, str]] = field(default_factory=list)
+    tag_mutability: str = "MUTABLE"
+    mutability_exclusions: list[dict[str, str]] = field(default_factory=list)
+    repository_policy: str | None = None
+    lifecycle_policy: str | None = None
+    custom_role_arn: str | None = None
+
+    def describe(self) -> dict[str, Any]:
+        """The ``RepositoryCreationTemplate`` shape."""
+        out: dict[str, Any] = {"prefix": self.prefix}
+        if self.description is not None:
+            out["description"] = self.description
+        out["encryptionConfiguration"] = dict(self.encryption)
+        out["resourceTags"] = [dict(tag) for tag in self.resource_tags]
+        out["imageTagMutability"] = self.tag_mutability
+        if self.mutability_exclusions:
+            out["imageTagMutabilityExclusionFilters"] = [dict(f) for f in self.mutability_exclusions]
+        if self.repository_policy is not None:
+            out["repositoryPolicy"] = self.repository_policy
+        if self.lifecycle_policy is not None:
+            out["lifecyclePolicy"] = self.lifecycle_policy
+        out["appliedFor"] = list(self.applied_for)
+        if self.custom_role_arn is not None:
+            out["customRoleArn"] = self.custom_role_arn
+        out["createdAt"] = self.created_at
+        out["updatedAt"] = self.updated_at
+        return out
+
+
+def template_key(prefix: str) -> str:
+    """The key a prefix is stored under: ``prod`` and ``prod/`` name the same template."""
+    return prefix if prefix == ROOT else prefix.rstrip("/")
+
+
+def matching_template(store: Any, repository_name: str, applied_for: str) -> RepositoryCreationTemplate | None:
+    """The template ECR applies to a repository it creates for ``applied_for``
+    (REPLICATION, PULL_THROUGH_CACHE or CREATE_ON_PUSH): the longest prefix covering the
+    name, else ROOT; only templates that list ``applied_for`` count."""
+    templates: dict[str, RepositoryCreationTemplate] = store.templates
+    parts = repository_name.split("/")
+    for length in range(len(parts) - 1, 0, -1):
+        template = templates.get("/".join(parts[:length]))
+        if template is not None and applied_for in template.applied_for:
+            return template
+    root = templates.get(ROOT)
+    if root is not None and applied_for in root.applied_for:
+        return root
+    return None
