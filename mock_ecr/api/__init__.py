@@ -1,7 +1,7 @@
-"""The fake ECR service: state and the semantics of each action, free of HTTP."""
+"""The fake ECR service's API: one thin handler per operation over the domain services."""
 
-from . import auth, images, layers, lifecycle, policies, repositories, tagging, uploads  # noqa: F401  (register handlers)
 from ..domain.store import Backend, RegistryStore
-from .handlers import HANDLERS, RequestContext, handle, operation
+from . import auth, images, layers, lifecycle, listing, policies, repositories, tagging, uploads  # noqa: F401  (register handlers)
+from .handlers import HANDLERS, RequestContext, handle, operation, repository_operation
 
-__all__ = ["HANDLERS", "Backend", "RegistryStore", "RequestContext", "handle", "operation"]
+__all__ = ["HANDLERS", "Backend", "RegistryStore", "RequestContext", "handle", "operation", "repository_operation"]

@@ -14,8 +14,9 @@ import datetime as _dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
 
+from ..domain.images.index import Image
+from ..domain.repositories import Repository
 from ..domain.store import Backend, RegistryStore
 
 
@@ -114,7 +115,7 @@ def all_registries(backend: Backend) -> tuple[RegistryState, ...]:
 def _snapshot(store: RegistryStore) -> RegistryState:
     with store.lock:
         uploads: dict[int, list[UploadState]] = {}
-        for upload in (store.extra.get("uploads") or {}).values():
+        for upload in store.uploads.values():
             buffer = upload.buffer
             uploads.setdefault(id(upload.repository), []).append(
                 UploadState(upload.upload_id, upload.repository.name, buffer.size, len(buffer.part_sizes))
@@ -126,8 +127,7 @@ def _snapshot(store: RegistryStore) -> RegistryState:
     return RegistryState(store.account_id, store.region, MappingProxyType(repositories))
 
 
-def _repository(repository: Any, uploads: tuple[UploadState, ...]) -> RepositoryState:
-    index = repository.extra.get("images")
+def _repository(repository: Repository, uploads: tuple[UploadState, ...]) -> RepositoryState:
     return RepositoryState(
         name=repository.name,
         registry_id=repository.registry_id,
@@ -141,13 +141,13 @@ def _repository(repository: Any, uploads: tuple[UploadState, ...]) -> Repository
         resource_tags=MappingProxyType(dict(repository.tags)),
         policy_text=repository.policy_text,
         lifecycle_policy_text=repository.lifecycle_policy_text,
-        images=tuple(_image(image) for image in index) if index is not None else (),
-        layer_digests=frozenset(repository.extra.get("blob_links") or ()),
+        images=tuple(_image(image) for image in repository.images) if repository.image_count() else (),
+        layer_digests=frozenset(repository.blob_links),
         uploads=uploads,
     )
 
 
-def _image(image: Any) -> ImageState:
+def _image(image: Image) -> ImageState:
     manifest = image.manifest
     return ImageState(
         digest=image.digest,

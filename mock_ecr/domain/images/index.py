@@ -125,7 +125,7 @@ class _SortedKeys:
 class ImageIndex:
     """A repository's images by digest, tags, and the two paging orders.
 
-    Lives in ``Repository.extra["images"]``; ``len()`` is the number of images, which is
+    Lives in ``Repository.images``; ``len()`` is the number of images, which is
     what ``Repository.image_count()`` reads. Callers hold the registry lock.
     """
 

@@ -24,7 +24,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ...errors import InvalidParameterException
+from ... import messages
+from ...errors import InvalidParameterException, invalid_parameter
 
 DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
 DOCKER_MANIFEST_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
@@ -43,9 +44,7 @@ _DIGEST = re.compile(r"[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+")
 
 
 def invalid_manifest() -> InvalidParameterException:
-    return InvalidParameterException(
-        "Invalid parameter at 'ImageManifest' failed to satisfy constraint: 'Invalid JSON syntax'"
-    )
+    return invalid_parameter("ImageManifest", messages.INVALID_MANIFEST)
 
 
 @dataclass(frozen=True)
