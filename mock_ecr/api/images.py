@@ -83,25 +83,29 @@ def batch_delete_image(ctx: RequestContext, repository: Repository, params: dict
     """Each id is handled in request order: by tag, that tag is removed (and the image
     deleted with its last tag); by digest alone, the image and all its tags are deleted."""
     index = repository.images
-    resolve, remove_reference = service.resolve, service.remove_reference
+    resolve, remove_reference, failure = service.resolve, service.remove_reference, shapes.failure
     deleted: list[dict[str, str]] = []
     failures: list[dict[str, Any]] = []
     seen: set[tuple[str | None, str | None]] = set()
     for image_id in params["imageIds"]:
         digest, tag = image_id.get("imageDigest"), image_id.get("imageTag")
-        if (digest, tag) in seen:
+        key = (digest, tag)
+        if key in seen:
             continue  # an id asked for twice is answered once
-        seen.add((digest, tag))
+        seen.add(key)
         image, code = resolve(index, digest, tag)
         if image is None:
-            failures.append(shapes.failure(image_id, code or "ImageNotFound"))
+            failures.append(failure(image_id, code or "ImageNotFound"))
             continue
         removed = remove_reference(repository, image, tag)
         if removed is None:
             reason = messages.referenced_by_manifest_list(sorted(index.referrers(image.digest)))
-            failures.append(shapes.failure(image_id, "ImageReferencedByManifestList", reason))
+            failures.append(failure(image_id, "ImageReferencedByManifestList", reason))
+        elif len(removed) == 1:
+            deleted.append({"imageDigest": image.digest, "imageTag": removed[0]})
         elif removed:
-            deleted.extend([{"imageDigest": image.digest, "imageTag": t} for t in removed])
+            image_digest = image.digest
+            deleted.extend([{"imageDigest": image_digest, "imageTag": t} for t in removed])
         else:
             deleted.append({"imageDigest": image.digest})
     return {"imageIds": deleted, "failures": failures}
