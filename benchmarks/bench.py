@@ -160,9 +160,11 @@ class MockEcrTarget(Target):
         config = image_config(-1)
         for data in (config, BASE_LAYER):
             upload_small_blob(client, repository, data)
+        from mock_ecr.api import handle
+
         backend = self.mock.backend
         for i in range(count):
-            backend.handle("PutImage", ACCOUNT, REGION, {
+            handle(backend, "PutImage", ACCOUNT, REGION, {
                 "repositoryName": repository, "imageManifest": manifest_for(config, BASE_LAYER, i), "imageTag": f"t{i}",
             })
 

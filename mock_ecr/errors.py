@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import messages
+
 
 class ECRError(Exception):
     """Base of every error the mock answers with; ``code`` defaults to the class name."""
@@ -110,17 +112,12 @@ ERRORS_BY_CODE: dict[str, type[ECRError]] = _all_error_classes()
 
 
 def repository_not_found(name: str, registry_id: str) -> RepositoryNotFoundException:
-    return RepositoryNotFoundException(
-        f"The repository with name '{name}' does not exist in the registry "
-        f"with id '{registry_id}'"
-    )
+    return RepositoryNotFoundException(messages.repository_not_found(name, registry_id))
 
 
 def invalid_parameter(member: str, constraint: str) -> InvalidParameterException:
     """ECR's wording for a request member that breaks a constraint."""
-    return InvalidParameterException(
-        f"Invalid parameter at '{member}' failed to satisfy constraint: '{constraint}'"
-    )
+    return InvalidParameterException(messages.invalid_parameter(member, constraint))
 
 
 def error_class(code: str) -> type[ECRError]:

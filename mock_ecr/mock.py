@@ -196,7 +196,8 @@ class MockECR:
         """Push a valid image through the ECR API; returns a ``PushedImage``. See ``seeding.push_image``."""
         from .tooling.seeding import push_image
 
-        return push_image(self, self._require_active(), repository_name, tag, **options)
+        session = self._require_active().session
+        return push_image(session.backend, self.account_id, session.region, repository_name, tag, **options)
 
     def state(self, *, region: str | None = None, account_id: str | None = None) -> Any:
         """A read-only snapshot of one registry (default: this mock's account, default region)."""

@@ -121,12 +121,12 @@ def _unsupported(mock: Any, client: Any, action: str) -> Any:
 def _archived(mock: Any, client: Any, action: str) -> Any:
     import datetime as dt
 
-    from mock_ecr.api.images import archive, images_of
+    from mock_ecr.domain.images.service import archive
 
     pushed = mock.push_image(REPO, "v1")
     store = mock.backend.store(mock.account_id, "us-east-1")
     with store.lock:
-        archive(images_of(store.repositories[REPO]).get(pushed.digest), dt.datetime.now(dt.timezone.utc))
+        archive(store.repositories[REPO].images.get(pushed.digest), dt.datetime.now(dt.timezone.utc))
     return client.start_image_scan(repositoryName=REPO, imageId={"imageTag": "v1"})
 
 

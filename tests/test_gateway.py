@@ -96,7 +96,8 @@ def test_a_result_that_does_not_fit_the_output_shape_fails_loudly(ecr_mock, monk
 
 def test_a_wrongly_typed_result_member_fails_loudly(ecr_mock, monkeypatch):
     handler, locate = HANDLERS["DescribeRepositories"]
-    monkeypatch.setitem(HANDLERS, "DescribeRepositories", (lambda ctx, params: {"repositories": [{"createdAt": "x"}]}, locate))
+    wrong = {"repositories": [{"createdAt": "x"}]}
+    monkeypatch.setitem(HANDLERS, "DescribeRepositories", (lambda ctx, params: wrong, locate))
     client = boto3.client("ecr", region_name="us-east-1")
     with pytest.raises(OutputShapeError, match="createdAt"):
         client.describe_repositories()

@@ -24,6 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mock_ecr import mock_ecr
+from mock_ecr.api import shapes
 from mock_ecr.api.lifecycle import apply_lifecycle_policies
 from mock_ecr.wire.patterns import compile_fullmatch, is_linear
 
@@ -69,17 +70,17 @@ def fingerprint(mock: Any) -> list[Any]:
     for store in sorted(mock.backend.stores(), key=lambda s: (s.account_id, s.region)):
         with store.lock:
             for name, repository in sorted(store.repositories.items()):
-                images = repository.extra.get("images")
-                preview = repository.extra.get("lifecycle_preview")
+                images = repository.images if repository.image_count() else None
+                preview = repository.lifecycle_preview
                 out.append((
                     store.account_id, store.region, name,
-                    json.dumps(repository.describe(), default=str, sort_keys=True),
+                    json.dumps(shapes.repository(repository), default=str, sort_keys=True),
                     sorted(repository.tags.items()), repository.policy_text, repository.lifecycle_policy_text,
                     sorted((i.digest, tuple(i.tags), str(i.last_pulled_at)) for i in images) if images else [],
-                    sorted(repository.extra.get("blob_links", ())),
+                    sorted(repository.blob_links),
                     getattr(preview, "status", None), getattr(preview, "policy_text", None),
                 ))
-            uploads = store.extra.get("uploads") or {}
+            uploads = store.uploads
             out.append(sorted((upload_id, upload.buffer.size) for upload_id, upload in uploads.items()))
     return out
 

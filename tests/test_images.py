@@ -13,9 +13,7 @@ import pytest
 from botocore.exceptions import ClientError
 from freezegun import freeze_time
 
-from mock_ecr.api.images import images_of
 from mock_ecr.domain import pagination
-from mock_ecr.domain.blobs import storage as blobs
 from mock_ecr.domain.images import manifests
 
 from .ecr_helpers import (
@@ -518,7 +516,7 @@ def test_image_records_expose_what_lifecycle_rules_read(ecr_mock, ecr_client, re
     with freeze_time("2024-05-01 10:00:00"):
         pushed = push_image(ecr_client, repo, tag="v1")
         put_manifest(ecr_client, repo, pushed.manifest, tag="v2")
-    [image] = list(images_of(_repository(ecr_mock)))
+    [image] = list(_repository(ecr_mock).images)
     assert image.digest == pushed.digest and image.tags == ("v1", "v2") and image.last_pulled_at is None
     assert image.pushed_at == dt.datetime(2024, 5, 1, 10, tzinfo=dt.timezone.utc)
 
@@ -531,7 +529,7 @@ def test_delete_by_tag_and_by_digest(ecr_mock, ecr_client, repo, raw_bodies):
     put_manifest(ecr_client, repo, one.manifest, tag="latest")
     two = push_image(ecr_client, repo, tag="v2", layers=[b"shared", b"two"])
     put_manifest(ecr_client, repo, two.manifest, tag="stable")
-    references = blobs.image_references(_repository(ecr_mock))
+    references = _repository(ecr_mock).blob_refs
     assert references[digest_of(b"shared")] == 2 and references[digest_of(CONFIG)] == 2
 
     result = ecr_client.batch_delete_image(repositoryName=repo, imageIds=[{"imageTag": "latest"}])
@@ -752,7 +750,7 @@ def test_page_cost_does_not_grow_with_repository_size(ecr_mock, ecr_client, walk
         _seed_blobs(ecr_client, name)
         put_manifest(ecr_client, name, _variant(0), tag="real")
         repository = _repository(ecr_mock, name)
-        index = images_of(repository)
+        index = repository.images
         template = index.get(digest_of(_variant(0).encode()))
         for number in range(1, size):  # synthetic records straight into the index
             image = index.add(f"sha256:{number:064x}", template.manifest_text, template.manifest,

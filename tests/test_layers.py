@@ -365,7 +365,7 @@ def test_a_blob_pushed_to_two_repositories_is_stored_once(ecr_client, ecr_mock, 
     ecr_client.create_repository(repositoryName="other")
     data = os.urandom(9 * MiB)  # spooled to disk
     assert push_blob(ecr_client, repo, data) == push_blob(ecr_client, "other", data) == sha256(data)
-    stored = _store(ecr_mock).extra["blobs"].blobs
+    stored = _store(ecr_mock).blobs.blobs
     assert list(stored) == [sha256(data)]
     for name in (repo, "other"):
         layers = ecr_client.batch_check_layer_availability(repositoryName=name, layerDigests=[sha256(data)])["layers"]
@@ -374,10 +374,10 @@ def test_a_blob_pushed_to_two_repositories_is_stored_once(ecr_client, ecr_mock, 
 
 def test_deleting_a_repository_discards_its_uploads(ecr_client, ecr_mock, repo):
     upload_id = upload_parts(ecr_client, repo, [b"abc"])
-    buffer = _store(ecr_mock).extra["uploads"][upload_id].buffer
+    buffer = _store(ecr_mock).uploads[upload_id].buffer
     ecr_client.delete_repository(repositoryName=repo, force=True)
     assert buffer._file.closed
-    assert _store(ecr_mock).extra["uploads"] == {}
+    assert _store(ecr_mock).uploads == {}
     ecr_client.create_repository(repositoryName=repo)
     with pytest.raises(ClientError) as info:
         ecr_client.upload_layer_part(repositoryName=repo, uploadId=upload_id, partFirstByte=3, partLastByte=3,
@@ -390,7 +390,7 @@ def test_uploads_in_progress_are_closed_when_the_mock_stops():
         client = boto3.client("ecr", region_name="us-east-1")
         client.create_repository(repositoryName="app")
         upload_id = upload_parts(client, "app", [b"abc"])
-        buffer = mock.backend.store(ACCOUNT, "us-east-1").extra["uploads"][upload_id].buffer
+        buffer = mock.backend.store(ACCOUNT, "us-east-1").uploads[upload_id].buffer
     assert buffer._file.closed
 
 

@@ -12,9 +12,9 @@ import pytest
 from botocore.exceptions import ClientError
 from freezegun import freeze_time
 
-from mock_ecr.api.images import images_of
-from mock_ecr.api.lifecycle import ExpiredImage, Preview
+from mock_ecr.api.lifecycle import ExpiredImage
 from mock_ecr.domain.lifecycle.engine import Decision
+from mock_ecr.domain.lifecycle.preview import Preview
 
 from .ecr_helpers import OCI_MANIFEST, digest_of, index_manifest, push_image, put_manifest
 from .shape_check import check_output
@@ -406,7 +406,7 @@ def test_default_page_is_100(ecr_client, repo, ecr_mock):
     # 150 results without pushing 150 images: a preview is a snapshot, so one is put in place
     repository = ecr_mock.backend.store(ACCOUNT, "us-east-1").repositories[repo]
     decisions = [Decision(f"sha256:{n:064x}", (), START, "EXPIRE", 1, None) for n in range(150)]
-    repository.extra["lifecycle_preview"] = Preview.snapshot(KEEP_ONE, decisions)
+    repository.lifecycle_preview = Preview.snapshot(KEEP_ONE, decisions)
     first = ecr_client.get_lifecycle_policy_preview(repositoryName=repo)
     assert len(first["previewResults"]) == 100 and first["nextToken"]
     second = ecr_client.get_lifecycle_policy_preview(repositoryName=repo, nextToken=first["nextToken"])
@@ -594,7 +594,7 @@ def test_expired_images_free_the_repository(ecr_client, ecr_mock, repo, history,
     clock.tick(timedelta(days=1))
     ecr_client.put_lifecycle_policy(repositoryName=repo, lifecyclePolicyText=policy(rule(1, **by_age(1))))
     assert len(ecr_mock.apply_lifecycle_policies()) == 6
-    assert len(images_of(ecr_mock.backend.store(ACCOUNT, "us-east-1").repositories[repo])) == 0
+    assert len(ecr_mock.backend.store(ACCOUNT, "us-east-1").repositories[repo].images) == 0
     ecr_client.delete_repository(repositoryName=repo)  # no longer "still contains images"
 
 

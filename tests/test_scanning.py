@@ -153,12 +153,12 @@ def test_manifest_lists_and_artifacts_cannot_be_scanned(ecr_client, repo):
 
 
 def test_archived_images_cannot_be_scanned(ecr_mock, ecr_client, repo):
-    from mock_ecr.api.images import archive, images_of
+    from mock_ecr.domain.images.service import archive
 
     pushed = ecr_mock.push_image(repo, "v1")
     store = ecr_mock.backend.store(ACCOUNT, "us-east-1")
     with store.lock:
-        archive(images_of(store.repositories[repo]).get(pushed.digest), dt.datetime.now(dt.timezone.utc))
+        archive(store.repositories[repo].images.get(pushed.digest), dt.datetime.now(dt.timezone.utc))
     with pytest.raises(ClientError) as info:
         _scan(ecr_client)
     assert _error(info) == ("ImageArchivedException", "The specified image is archived and cannot be scanned.")

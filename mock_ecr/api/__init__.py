@@ -1,11 +1,12 @@
-"""The fake ECR service: state and the semantics of each action, free of HTTP."""
+"""The fake ECR service's API: one thin handler per operation over the domain services."""
 
 from ..domain.store import Backend, RegistryStore
-from . import (  # noqa: F401  (register handlers)
+from . import (  # noqa: F401  (register handlers)  # noqa: F401  (register handlers)
     auth,
     images,
     layers,
     lifecycle,
+    listing,
     policies,
     registry_settings,
     repositories,
@@ -15,6 +16,6 @@ from . import (  # noqa: F401  (register handlers)
     templates,
     uploads,
 )
-from .handlers import HANDLERS, RequestContext, handle, operation
+from .handlers import HANDLERS, RequestContext, handle, operation, repository_operation
 
-__all__ = ["HANDLERS", "Backend", "RegistryStore", "RequestContext", "handle", "operation"]
+__all__ = ["HANDLERS", "Backend", "RegistryStore", "RequestContext", "handle", "operation", "repository_operation"]

@@ -4,6 +4,10 @@ Handlers are registered per operation with ``@operation``. ``handle`` finds the 
 picks the registry the request addresses (the handler's ``locate``), and runs it while
 holding that registry's lock, so concurrent callers never observe half an update.
 Handlers check everything before they change anything, so a failed call changes nothing.
+
+A handler is thin: it reads its params, calls the domain services, and builds the
+response shape (``api.shapes``). Handlers of operations on one repository register with
+``@repository_operation`` and are handed the repository the request names.
 """
 
 from __future__ import annotations
@@ -13,10 +17,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import messages
+from ..domain.repositories import Repository, get_repository
 from ..domain.store import Backend, RegistryStore, utcnow
 from ..errors import ECRError, InvalidParameterException
 
 Handler = Callable[["RequestContext", dict[str, Any]], dict[str, Any]]
+RepositoryHandler = Callable[["RequestContext", Repository, dict[str, Any]], dict[str, Any]]
 #: picks the (account, region) of the registry a request addresses
 Locator = Callable[["RequestContext", dict[str, Any]], tuple[str, str]]
 
@@ -56,7 +63,26 @@ def operation(name: str, locate: Locator = addressed_registry) -> Callable[[Hand
     return register
 
 
-def handle(backend: Backend, operation_name: str, account_id: str, region: str, params: dict[str, Any]) -> dict[str, Any]:
+def repository_operation(name: str) -> Callable[[RepositoryHandler], RepositoryHandler]:
+    """Register a handler of an operation on the repository named by ``repositoryName``;
+    it is called as ``handler(ctx, repository, params)`` (a missing repository is refused
+    with RepositoryNotFoundException before the handler runs)."""
+
+    def register(func: RepositoryHandler) -> RepositoryHandler:
+        def run(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+            return func(ctx, get_repository(ctx.store, params["repositoryName"]), params)
+
+        run.__name__ = run.__qualname__ = func.__name__
+        run.__doc__ = func.__doc__
+        HANDLERS[name] = (run, addressed_registry)
+        return func
+
+    return register
+
+
+def handle(
+    backend: Backend, operation_name: str, account_id: str, region: str, params: dict[str, Any]
+) -> dict[str, Any]:
     """Run one validated call; returns the result dict or raises an ``ECRError``."""
     entry = HANDLERS.get(operation_name)
     if entry is None:
@@ -69,7 +95,4 @@ def handle(backend: Backend, operation_name: str, account_id: str, region: str, 
 
 
 def not_implemented(operation_name: str) -> ECRError:
-    return InvalidParameterException(
-        f"mock_ecr does not implement the ECR action {operation_name}; "
-        f"supported actions: {', '.join(sorted(HANDLERS))}"
-    )
+    return InvalidParameterException(messages.not_implemented(operation_name, sorted(HANDLERS)))

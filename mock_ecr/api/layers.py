@@ -20,47 +20,52 @@ import re
 import uuid
 from typing import Any
 
-from ..domain.blobs.layer_urls import layer_urls
-from ..domain.blobs.storage import image_references, repository_blob
-from ..domain.repositories import Repository, get_repository
+from .. import messages
+from ..domain.blobs.storage import repository_blob
+from ..domain.repositories import Repository
 from ..errors import LayerInaccessibleException, LayersNotFoundException
-from .handlers import RequestContext, operation
+from .handlers import RequestContext, repository_operation
 
 #: what ECR reports for a layer pushed through the API (API reference example)
 DEFAULT_LAYER_MEDIA_TYPE = "application/vnd.docker.image.rootfs.diff.tar.gzip"
-_DIGEST_PATTERN = "[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+"
-_is_digest = re.compile(_DIGEST_PATTERN).fullmatch
-_INVALID_DIGEST = f"Invalid request parameters: layer digest should satisfy the regex '{_DIGEST_PATTERN}'"
+_is_digest = re.compile(messages.IMAGE_DIGEST_PATTERN).fullmatch
 
 
-@operation("BatchCheckLayerAvailability")
-def batch_check_layer_availability(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+@repository_operation("BatchCheckLayerAvailability")
+def batch_check_layer_availability(
+    ctx: RequestContext, repository: Repository, params: dict[str, Any]
+) -> dict[str, Any]:
     store = ctx.store
-    repository = get_repository(store, params["repositoryName"])
     layers: list[dict[str, Any]] = []
     failures: list[dict[str, Any]] = []
     for digest in dict.fromkeys(params["layerDigests"]):  # a digest asked for twice is answered once
         if not _is_digest(digest):
-            failures.append({
-                "layerDigest": digest,
-                "failureCode": "InvalidLayerDigest",
-                "failureReason": _INVALID_DIGEST,
-            })
+            failures.append(
+                {
+                    "layerDigest": digest,
+                    "failureCode": "InvalidLayerDigest",
+                    "failureReason": messages.INVALID_LAYER_DIGEST_REASON,
+                }
+            )
             continue
         blob = repository_blob(store, repository, digest)
         if blob is None:
-            failures.append({
-                "layerDigest": digest,
-                "failureCode": "MissingLayerDigest",
-                "failureReason": "Requested layer not found",
-            })
+            failures.append(
+                {
+                    "layerDigest": digest,
+                    "failureCode": "MissingLayerDigest",
+                    "failureReason": messages.LAYER_NOT_FOUND_REASON,
+                }
+            )
             continue
-        layers.append({
-            "layerDigest": digest,
-            "layerAvailability": "AVAILABLE",
-            "layerSize": blob.size,
-            "mediaType": blob.media_type or DEFAULT_LAYER_MEDIA_TYPE,
-        })
+        layers.append(
+            {
+                "layerDigest": digest,
+                "layerAvailability": "AVAILABLE",
+                "layerSize": blob.size,
+                "mediaType": blob.media_type or DEFAULT_LAYER_MEDIA_TYPE,
+            }
+        )
     return {"layers": layers, "failures": failures}
 
 
@@ -70,33 +75,26 @@ def object_key(repository: Repository, digest: str) -> str:
     Real keys look like ``dc26-653711331788-58b3a0a8-1806-5777-1315-c2d788e36c12/f1bebb74-...``:
     a short hash, the registry, a per-repository id, then a per-object id.
     """
-    keys: dict[str, str] = repository.extra.setdefault("layer_object_keys", {})
+    keys = repository.layer_object_keys
     key = keys.get(digest)
     if key is None:
-        folder = repository.extra.get("layer_folder_id")
+        folder = repository.layer_folder_id
         if folder is None:
             seed = f"{repository.arn}@{repository.created_at.isoformat()}"
-            folder = repository.extra["layer_folder_id"] = str(uuid.uuid5(uuid.NAMESPACE_URL, seed))
+            folder = repository.layer_folder_id = str(uuid.uuid5(uuid.NAMESPACE_URL, seed))
         object_id = str(uuid.uuid4())
         shard = hashlib.sha256(object_id.encode()).hexdigest()[:4]
         key = keys[digest] = f"{shard}-{repository.registry_id}-{folder}/{object_id}"
     return key
 
 
-@operation("GetDownloadUrlForLayer")
-def get_download_url_for_layer(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+@repository_operation("GetDownloadUrlForLayer")
+def get_download_url_for_layer(ctx: RequestContext, repository: Repository, params: dict[str, Any]) -> dict[str, Any]:
     store = ctx.store
-    repository = get_repository(store, params["repositoryName"])
     digest = params["layerDigest"]
     if repository_blob(store, repository, digest) is None:
-        raise LayersNotFoundException(
-            f"The layer with digest '{digest}' does not exist within the repository with name "
-            f"'{repository.name}' in the registry with id '{store.account_id}'"
-        )
-    if not image_references(repository)[digest]:
-        raise LayerInaccessibleException(
-            f"The layer with digest '{digest}' is not associated with an image in the repository with name "
-            f"'{repository.name}' in the registry with id '{store.account_id}'"
-        )
-    url = layer_urls(ctx.backend).presign(store, repository, digest, object_key(repository, digest), ctx.now)
+        raise LayersNotFoundException(messages.layer_not_found(digest, repository.name, store.account_id))
+    if not repository.blob_refs[digest]:
+        raise LayerInaccessibleException(messages.layer_inaccessible(digest, repository.name, store.account_id))
+    url = ctx.backend.layer_urls.presign(store, repository, digest, object_key(repository, digest), ctx.now)
     return {"downloadUrl": url, "layerDigest": digest}

@@ -5,18 +5,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..domain.repositories import get_repository
-from ..errors import InvalidParameterException, RepositoryPolicyNotFoundException
-from .handlers import RequestContext, operation
+from .. import messages
+from ..domain.repositories import Repository
+from ..errors import InvalidParameterException, RepositoryPolicyNotFoundException, invalid_parameter
+from .handlers import RequestContext, repository_operation
 
 _EFFECTS = ("Allow", "Deny")
 _VERSIONS = ("2012-10-17", "2008-10-17")
 
 
 def _invalid_policy() -> InvalidParameterException:
-    return InvalidParameterException(
-        "Invalid parameter at 'PolicyText' failed to satisfy constraint: 'Invalid repository policy provided'"
-    )
+    return invalid_parameter("PolicyText", messages.INVALID_POLICY)
 
 
 def _valid_statement(statement: Any) -> bool:
@@ -49,42 +48,33 @@ def validate_policy_text(text: str) -> None:
         raise _invalid_policy()
 
 
-def _policy_not_found(name: str, registry_id: str) -> RepositoryPolicyNotFoundException:
-    return RepositoryPolicyNotFoundException(
-        f"Repository policy does not exist for the repository with name '{name}' "
-        f"in the registry with id '{registry_id}'"
-    )
-
-
-def _policy_answer(repository: Any, text: str) -> dict[str, Any]:
+def _policy_answer(repository: Repository, text: str) -> dict[str, Any]:
     """The shape all three policy actions answer with."""
     return {"registryId": repository.registry_id, "repositoryName": repository.name, "policyText": text}
 
 
-def _repository_with_policy(ctx: RequestContext, params: dict[str, Any]) -> Any:
-    repository = get_repository(ctx.store, params["repositoryName"])
+def _policy_of(repository: Repository) -> str:
     if repository.policy_text is None:
-        raise _policy_not_found(repository.name, repository.registry_id)
-    return repository
+        raise RepositoryPolicyNotFoundException(messages.policy_not_found(repository.name, repository.registry_id))
+    return repository.policy_text
 
 
-@operation("SetRepositoryPolicy")
-def set_repository_policy(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    repository = get_repository(ctx.store, params["repositoryName"])
-    ctx.backend.quotas.check_text_length("policyText", params["policyText"], "repository_policy_length")
-    validate_policy_text(params["policyText"])
-    repository.policy_text = params["policyText"]
-    return _policy_answer(repository, repository.policy_text)
+@repository_operation("SetRepositoryPolicy")
+def set_repository_policy(ctx: RequestContext, repository: Repository, params: dict[str, Any]) -> dict[str, Any]:
+    text = params["policyText"]
+    ctx.backend.quotas.check_text_length("policyText", text, "repository_policy_length")
+    validate_policy_text(text)
+    repository.policy_text = text
+    return _policy_answer(repository, text)
 
 
-@operation("GetRepositoryPolicy")
-def get_repository_policy(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    repository = _repository_with_policy(ctx, params)
-    return _policy_answer(repository, repository.policy_text)
+@repository_operation("GetRepositoryPolicy")
+def get_repository_policy(ctx: RequestContext, repository: Repository, params: dict[str, Any]) -> dict[str, Any]:
+    return _policy_answer(repository, _policy_of(repository))
 
 
-@operation("DeleteRepositoryPolicy")
-def delete_repository_policy(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    repository = _repository_with_policy(ctx, params)
-    text, repository.policy_text = repository.policy_text, None
+@repository_operation("DeleteRepositoryPolicy")
+def delete_repository_policy(ctx: RequestContext, repository: Repository, params: dict[str, Any]) -> dict[str, Any]:
+    text = _policy_of(repository)
+    repository.policy_text = None
     return _policy_answer(repository, text)

@@ -1,24 +1,21 @@
-"""Repositories: CreateRepository, DescribeRepositories, DeleteRepository."""
+"""Repositories: CreateRepository, DescribeRepositories, DeleteRepository (settings are read here,
+the repository's lifetime is ``domain.repositories``)."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
 
+from .. import messages
 from ..domain import naming, pagination
+from ..domain import repositories as service
 from ..domain.repositories import Repository, get_repository
-from ..domain.store import RegistryStore
-from ..errors import (
-    InvalidParameterException,
-    RepositoryAlreadyExistsException,
-    RepositoryNotEmptyException,
-    invalid_parameter,
-)
-from . import tagging
-from .handlers import RequestContext, operation
+from ..errors import invalid_parameter
+from . import shapes, tagging
+from .handlers import RequestContext, operation, repository_operation
 
-DEFAULT_PAGE_SIZE = 100
 _EXCLUSION_MODES = ("IMMUTABLE_WITH_EXCLUSION", "MUTABLE_WITH_EXCLUSION")
+_FILTERS = "imageTagMutabilityExclusionFilters"
 
 
 def _encryption(params: dict[str, Any], account_id: str, region: str) -> dict[str, str]:
@@ -29,9 +26,7 @@ def _encryption(params: dict[str, Any], account_id: str, region: str) -> dict[st
     key = config.get("kmsKey")
     if kind == "AES256":
         if key:
-            raise invalid_parameter(
-                "encryptionConfiguration.kmsKey", "kmsKey can only be specified when encryptionType is KMS or KMS_DSSE"
-            )
+            raise invalid_parameter("encryptionConfiguration.kmsKey", messages.KMS_KEY_NEEDS_KMS)
         return {"encryptionType": kind}
     if not key:
         # the account's AWS managed key for ECR, the same for every repository of the region
@@ -44,16 +39,9 @@ def _mutability(params: dict[str, Any]) -> tuple[str, list[dict[str, str]]]:
     mode = params.get("imageTagMutability", "MUTABLE")
     filters = params.get("imageTagMutabilityExclusionFilters") or []
     if mode in _EXCLUSION_MODES and not filters:
-        raise InvalidParameterException(
-            f"Invalid parameter at 'imageTagMutabilityExclusionFilters' failed to satisfy constraint: "
-            f"'must be specified when imageTagMutability is {mode}'"
-        )
+        raise invalid_parameter(_FILTERS, messages.exclusion_filters_required(mode))
     if filters and mode not in _EXCLUSION_MODES:
-        raise InvalidParameterException(
-            "Invalid parameter at 'imageTagMutabilityExclusionFilters' failed to satisfy constraint: "
-            "'can only be specified when imageTagMutability is IMMUTABLE_WITH_EXCLUSION or "
-            "MUTABLE_WITH_EXCLUSION'"
-        )
+        raise invalid_parameter(_FILTERS, messages.EXCLUSION_FILTERS_NOT_ALLOWED)
     return mode, [dict(f) for f in filters]
 
 
@@ -61,14 +49,10 @@ def _mutability(params: dict[str, Any]) -> tuple[str, list[dict[str, str]]]:
 def create_repository(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     store = ctx.store
     name = params["repositoryName"]
-    if name in store.repositories:
-        raise RepositoryAlreadyExistsException(
-            f"The repository with name '{name}' already exists in the registry with id '{store.account_id}'"
-        )
+    service.refuse_existing(store, name)  # before any setting is looked at, as ECR does
     tags = tagging.validate_new_tags(params.get("tags") or [], {}, ctx.backend.quotas.tags_per_resource)
     mode, exclusions = _mutability(params)
     encryption = _encryption(params, store.account_id, store.region)
-    ctx.backend.quotas.check_repository_count(store)
     repository = Repository(
         registry_id=store.account_id,
         region=store.region,
@@ -80,53 +64,27 @@ def create_repository(ctx: RequestContext, params: dict[str, Any]) -> dict[str, 
         encryption=encryption,
         tags=tags,
     )
-    store.repositories[name] = repository
-    store.extra.pop("sorted_repository_names", None)
-    return {"repository": repository.describe()}
-
-
-def _sorted_names(store: RegistryStore) -> list[str]:
-    names = store.extra.get("sorted_repository_names")
-    if names is None:
-        names = store.extra["sorted_repository_names"] = sorted(store.repositories)
-    return names
+    service.create_repository(store, ctx.backend.quotas, repository)
+    return {"repository": shapes.repository(repository)}
 
 
 @operation("DescribeRepositories")
 def describe_repositories(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     store = ctx.store
+    paging = pagination.paging("DescribeRepositories")
     names = params.get("repositoryNames")
     if names is not None:
-        pagination.refuse_paging_with("repositoryNames", params)
+        pagination.refuse_paging_with("repositoryNames", params, paging)
         found = [get_repository(store, name) for name in dict.fromkeys(names)]
-        return {"repositories": [repository.describe() for repository in found]}
-    ordered = _sorted_names(store)
-    start, stop, next_token = pagination.page(
-        ordered, "DescribeRepositories", params.get("nextToken"), params.get("maxResults", DEFAULT_PAGE_SIZE)
-    )
-    result: dict[str, Any] = {
-        "repositories": [store.repositories[name].describe() for name in ordered[start:stop]]
-    }
-    if next_token:
-        result["nextToken"] = next_token
-    return result
+        return {"repositories": [shapes.repository(repository) for repository in found]}
+    ordered = service.sorted_names(store)
+    start, stop, next_token = pagination.page(ordered, "DescribeRepositories", *paging.requested(params))
+    repositories = store.repositories
+    result = {"repositories": [shapes.repository(repositories[name]) for name in ordered[start:stop]]}
+    return paging.answer(result, next_token)
 
 
-#: callbacks ``(store, repository)`` run when a repository is deleted (images, uploads...)
-ON_DELETE: list[Any] = []
-
-
-@operation("DeleteRepository")
-def delete_repository(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    store = ctx.store
-    repository = get_repository(store, params["repositoryName"])
-    if repository.image_count() and not params.get("force"):
-        raise RepositoryNotEmptyException(
-            f"The repository with name '{repository.name}' in registry with id '{store.account_id}' "
-            "cannot be deleted because it still contains images"
-        )
-    del store.repositories[repository.name]
-    store.extra.pop("sorted_repository_names", None)
-    for callback in ON_DELETE:
-        callback(store, repository)
-    return {"repository": repository.describe()}
+@repository_operation("DeleteRepository")
+def delete_repository(ctx: RequestContext, repository: Repository, params: dict[str, Any]) -> dict[str, Any]:
+    service.delete_repository(ctx.store, repository, force=bool(params.get("force")))
+    return {"repository": shapes.repository(repository)}

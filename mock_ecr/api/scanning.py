@@ -21,7 +21,6 @@ from ..errors import (
     ValidationException,
 )
 from .handlers import RequestContext, operation
-from .images import images_of
 
 DEFAULT_PAGE_SIZE = 100
 _TOKEN_KIND = "DescribeImageScanFindings"
@@ -33,7 +32,7 @@ def _id_text(image_id: dict[str, str]) -> str:
 
 def _image(repository: Repository, image_id: dict[str, str]) -> Image:
     """The image an ImageIdentifier names, or ImageNotFoundException."""
-    index: ImageIndex = images_of(repository)
+    index: ImageIndex = repository.images
     digest, tag = image_id.get("imageDigest"), image_id.get("imageTag")
     image = index.get(digest) if digest is not None else index.tagged(tag) if tag is not None else None
     if image is not None and tag is not None and tag not in image.tags:

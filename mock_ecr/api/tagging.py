@@ -5,12 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..errors import (
-    InvalidParameterException,
-    InvalidTagParameterException,
-    TooManyTagsException,
-    invalid_parameter,
-)
+from .. import messages
+from ..domain.repositories import Repository
+from ..errors import InvalidTagParameterException, TooManyTagsException, invalid_parameter
 from .handlers import RequestContext, operation
 
 MAX_TAGS = 50
@@ -23,14 +20,14 @@ def validate_new_tags(tags: list[dict[str, str]], existing: dict[str, str], limi
     for tag in tags:
         key, value = tag["Key"], tag["Value"]
         if not 1 <= len(key) <= 128:
-            raise InvalidTagParameterException("Tag key must be between 1 and 128 characters long")
+            raise InvalidTagParameterException(messages.TAG_KEY_LENGTH)
         if len(value) > 256:
-            raise InvalidTagParameterException("Tag value must be at most 256 characters long")
+            raise InvalidTagParameterException(messages.TAG_VALUE_LENGTH)
         if key.lower().startswith("aws:"):
-            raise InvalidTagParameterException("Tag keys starting with 'aws:' are reserved for system use")
+            raise InvalidTagParameterException(messages.TAG_KEY_RESERVED)
         merged[key] = value
     if len(merged) > limit:
-        raise TooManyTagsException(f"A resource can have at most {limit} tags")
+        raise TooManyTagsException(messages.too_many_tags(limit))
     return merged
 
 
@@ -41,17 +38,13 @@ def _arn_registry(ctx: RequestContext, params: dict[str, Any]) -> tuple[str, str
     return match.group(2), match.group(1)
 
 
-def _repository_of(ctx: RequestContext, arn: str) -> Any:
+def _repository_of(ctx: RequestContext, arn: str) -> Repository:
     match = _ARN.fullmatch(arn)
     if match is None:
-        raise invalid_parameter("resourceArn", "Invalid ARN")
+        raise invalid_parameter("resourceArn", messages.INVALID_ARN)
     repository = ctx.store.repositories.get(match.group(3))
     if repository is None:
-        raise InvalidParameterException(
-            f"Invalid parameter at 'resourceArn' failed to satisfy constraint: "
-            f"'The repository with name '{match.group(3)}' does not exist in the registry with id "
-            f"'{match.group(2)}''"
-        )
+        raise invalid_parameter("resourceArn", messages.repository_not_found(match.group(3), match.group(2)))
     return repository
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
+from .. import messages
 from ..errors import LimitExceededException, invalid_parameter
 
 MIB = 1024 * 1024
@@ -56,16 +57,14 @@ class Quotas:
     def check_repository_count(self, store: Any) -> None:
         if len(store.repositories) >= self.repositories_per_registry:
             raise LimitExceededException(
-                "The operation did not succeed because it would cause a service limit to be exceeded. "
-                f"Repositories per registry: {self.repositories_per_registry}"
+                messages.limit_exceeded("Repositories per registry", self.repositories_per_registry)
             )
 
     def check_image_count(self, repository: Any) -> None:
         """Refuse one more image in a repository that holds ``images_per_repository`` already."""
         if repository.image_count() >= self.images_per_repository:
             raise LimitExceededException(
-                f"The repository with name '{repository.name}' in registry with id '{repository.registry_id}' "
-                f"already has the maximum allowed number of images which is '{self.images_per_repository}'"
+                messages.images_limit(repository.name, repository.registry_id, self.images_per_repository)
             )
 
     # -- configuration ----------------------------------------------------------------------
@@ -94,13 +93,10 @@ class Quotas:
     def check_layer_part_count(self, parts_received: int) -> None:
         """Refuse one more part for an upload that has ``layer_parts_per_upload`` already."""
         if parts_received >= self.layer_parts_per_upload:
-            raise LimitExceededException(
-                "The operation did not succeed because it would cause a service limit to be exceeded. "
-                f"Layer parts: {self.layer_parts_per_upload}"
-            )
+            raise LimitExceededException(messages.limit_exceeded("Layer parts", self.layer_parts_per_upload))
 
     def check_text_length(self, member: str, text: str, quota: str) -> None:
         """Refuse a policy text longer than the quota ``quota``, in the model constraint's wording."""
         limit = getattr(self, quota)
         if len(text) > limit:
-            raise invalid_parameter(member, f"Member must have length less than or equal to {limit}")
+            raise invalid_parameter(member, messages.max_length(limit))

@@ -1,14 +1,27 @@
-"""Repositories: the declared settings and contents of one repository (no wire shapes)."""
+"""Repositories: the declared settings and contents of one repository, and their lifetime.
+
+Every piece of per-repository state is a declared field, so a feature adds a field instead
+of a key in a shared dict. The image index is built on first use: CreateRepository is hot
+and most repositories of a test never hold an image.
+"""
 
 from __future__ import annotations
 
 import datetime as _dt
+from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..errors import repository_not_found
+from .. import messages
+from ..errors import RepositoryAlreadyExistsException, RepositoryNotEmptyException, repository_not_found
 from . import naming
+from .blobs import uploads
+from .images.index import ImageIndex
+from .quotas import Quotas
 from .store import RegistryStore
+
+if TYPE_CHECKING:
+    from .lifecycle.preview import Preview
 
 
 @dataclass(eq=False)
@@ -24,10 +37,31 @@ class Repository:
     tags: dict[str, str] = field(default_factory=dict)
     policy_text: str | None = None
     lifecycle_policy_text: str | None = None
+    #: digests of the blobs uploaded to (and so pullable from) the repository
+    blob_links: set[str] = field(default_factory=set)
+    #: how many images of the repository reference each blob digest (config and layers)
+    blob_refs: Counter[str] = field(default_factory=Counter)
+    #: ids of the uploads in progress into the repository (the uploads live in the registry)
+    upload_ids: set[str] = field(default_factory=set)
+    #: layer digest -> its key in the fake layer bucket (GetDownloadUrlForLayer)
+    layer_object_keys: dict[str, str] = field(default_factory=dict)
+    #: the per-repository part of those keys, derived once
+    layer_folder_id: str | None = None
+    #: the latest lifecycle policy preview
+    lifecycle_preview: Preview | None = None
+    #: when the current lifecycle policy last ran (None: never)
+    lifecycle_evaluated_at: _dt.datetime | None = None
     #: image digest -> ``scanning.ImageScan``
     scans: dict[str, Any] = field(default_factory=dict)
-    #: feature modules keep their per-repository state here (images, uploads...)
-    extra: dict[str, Any] = field(default_factory=dict)
+    _images: ImageIndex | None = field(default=None, init=False, repr=False)
+
+    @property
+    def images(self) -> ImageIndex:
+        """The repository's images (the index is created on first use)."""
+        index = self._images
+        if index is None:
+            index = self._images = ImageIndex()
+        return index
 
     @property
     def arn(self) -> str:
@@ -38,24 +72,8 @@ class Repository:
         return naming.repository_uri(self.registry_id, self.region, self.name)
 
     def image_count(self) -> int:
-        images = self.extra.get("images")
+        images = self._images
         return len(images) if images is not None else 0
-
-    def describe(self) -> dict[str, Any]:
-        """The ``Repository`` shape as ECR returns it."""
-        out: dict[str, Any] = {
-            "repositoryArn": self.arn,
-            "registryId": self.registry_id,
-            "repositoryName": self.name,
-            "repositoryUri": self.uri,
-            "createdAt": self.created_at,
-            "imageTagMutability": self.tag_mutability,
-            "imageScanningConfiguration": {"scanOnPush": self.scan_on_push},
-            "encryptionConfiguration": dict(self.encryption),
-        }
-        if self.mutability_exclusions:
-            out["imageTagMutabilityExclusionFilters"] = [dict(f) for f in self.mutability_exclusions]
-        return out
 
 
 def get_repository(store: RegistryStore, name: str) -> Repository:
@@ -66,3 +84,34 @@ def get_repository(store: RegistryStore, name: str) -> Repository:
     return repository
 
 
+def refuse_existing(store: RegistryStore, name: str) -> None:
+    """RepositoryAlreadyExistsException if the registry has a repository ``name``."""
+    if name in store.repositories:
+        raise RepositoryAlreadyExistsException(messages.repository_exists(name, store.account_id))
+
+
+def create_repository(store: RegistryStore, quotas: Quotas, repository: Repository) -> Repository:
+    """Add ``repository`` (built by the caller from checked settings) to the registry."""
+    refuse_existing(store, repository.name)
+    quotas.check_repository_count(store)
+    store.repositories[repository.name] = repository
+    store.sorted_names = None
+    return repository
+
+
+def delete_repository(store: RegistryStore, repository: Repository, *, force: bool) -> None:
+    """Remove ``repository``; without ``force`` only if it holds no image. Its uploads in
+    progress are discarded; blob bytes stay in the registry for the repositories sharing them."""
+    if repository.image_count() and not force:
+        raise RepositoryNotEmptyException(messages.repository_not_empty(repository.name, store.account_id))
+    del store.repositories[repository.name]
+    store.sorted_names = None
+    uploads.discard_repository_uploads(store, repository)
+
+
+def sorted_names(store: RegistryStore) -> list[str]:
+    """Repository names in DescribeRepositories' (name) order, cached until the next change."""
+    names = store.sorted_names
+    if names is None:
+        names = store.sorted_names = sorted(store.repositories)
+    return names

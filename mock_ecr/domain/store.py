@@ -2,20 +2,38 @@
 
 Nothing here knows HTTP or wire shapes. Every change to a registry happens while holding
 its ``lock`` (``api.handlers.handle`` takes it for the handler's whole run).
+
+**Writes that span registries.** Replication and pull-through caches write into a second
+registry. The rule: an operation that touches more than one registry takes all their locks
+up front, in one global order, sorted by ``(account_id, region)``, with ``Backend.locked``;
+it takes no further registry lock while holding them. Two such operations then never wait
+on each other in a cycle (A holds X and wants Y while B holds Y and wants X), whatever
+direction they copy in. A thread that already holds a registry's lock (a handler) may enter
+``locked`` only if every registry it newly asks for sorts after the ones it holds; otherwise
+``locked`` raises rather than risk a deadlock, and the operation must instead apply its
+effects on the other registry after releasing the first lock.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from .blobs.layer_urls import LayerUrls
+from .blobs.storage import RegistryBlobs
 from .quotas import Quotas
 from .registry_settings import RegistrySettings
 
 if TYPE_CHECKING:
-    pass
+    from .blobs.uploads import Upload
+    from .repositories import Repository
+
+#: a registry's key, and the order registry locks are taken in
+RegistryKey = tuple[str, str]
+
 
 def utcnow() -> _dt.datetime:
     """The current time, read at call time so freezegun controls it."""
@@ -30,25 +48,39 @@ class RegistryStore:
         self.region = region
         self.lock = threading.RLock()
         #: repository name -> Repository (insertion order = creation order)
-        self.repositories: dict[str, Any] = {}
+        self.repositories: dict[str, Repository] = {}
+        #: repository names sorted (DescribeRepositories' order), rebuilt after a create/delete
+        self.sorted_names: list[str] | None = None
+        #: blob bytes, stored once per registry whichever repositories hold them
+        self.blobs = RegistryBlobs()
+        #: uploads in progress by id
+        self.uploads: dict[str, Upload] = {}
         #: scanning configuration, registry policy, replication, account settings
         self.settings = RegistrySettings()
         #: repository creation templates by ``templates.template_key(prefix)``
         self.templates: dict[str, Any] = {}
-        #: free-form slots that feature modules own (blobs, uploads, previews...)
-        self.extra: dict[str, Any] = {}
+
+    @property
+    def key(self) -> RegistryKey:
+        return (self.account_id, self.region)
+
+    def close(self) -> None:
+        """Close every blob file and upload buffer (the activation ends)."""
+        with self.lock:
+            uploads, self.uploads = self.uploads, {}
+            for upload in uploads.values():
+                upload.buffer.discard()
+            self.blobs.close()
 
 
 class Backend:
     """Every registry of one outermost activation."""
 
     def __init__(self) -> None:
-        self._stores: dict[tuple[str, str], RegistryStore] = {}
+        self._stores: dict[RegistryKey, RegistryStore] = {}
         self._lock = threading.Lock()
-        #: callbacks run when the activation ends (temporary files, URL routes...)
+        #: callbacks run when the activation ends (URL routes...); blobs and uploads need none
         self.cleanups: list[Callable[[], None]] = []
-        from .blobs.layer_urls import LayerUrls  # (it reads stores: imported when one is made)
-
         self.quotas = Quotas()
         #: the layer download URLs issued for this backend's blobs
         self.layer_urls = LayerUrls()
@@ -65,7 +97,38 @@ class Backend:
         with self._lock:
             return list(self._stores.values())
 
+    @contextmanager
+    def locked(self, *keys: RegistryKey) -> Iterator[dict[RegistryKey, RegistryStore]]:
+        """Hold the locks of the registries ``keys`` name, taken in the global order.
+
+        Yields the stores by key. Raises RuntimeError instead of taking a lock out of
+        order: when the calling thread holds a registry lock that sorts after one it asks
+        for anew (see the module docstring).
+        """
+        ordered = sorted(set(keys))
+        stores = {key: self.store(*key) for key in ordered}
+        held = [store.key for store in self.stores() if _held_by_me(store)]
+        if held:
+            newly = [key for key in ordered if key not in held]
+            if newly and min(newly) < max(held):
+                raise RuntimeError(f"registry locks taken out of order: holding {sorted(held)}, asking for {newly}")
+        taken: list[RegistryStore] = []
+        try:
+            for key in ordered:
+                stores[key].lock.acquire()
+                taken.append(stores[key])
+            yield stores
+        finally:
+            for store in reversed(taken):
+                store.lock.release()
+
     def close(self) -> None:
         self.layer_urls.close()
         while self.cleanups:
             self.cleanups.pop()()
+        for store in self.stores():
+            store.close()
+
+
+def _held_by_me(store: RegistryStore) -> bool:
+    return store.lock._is_owned()  # type: ignore[attr-defined]  # RLock's own "held by this thread"

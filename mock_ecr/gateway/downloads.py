@@ -17,7 +17,7 @@ import string
 from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
-from ..domain.blobs.layer_urls import STAMP, layer_urls
+from ..domain.blobs.layer_urls import STAMP
 from .http import HttpRequest, HttpResponse
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ def answer(session: Session, request: HttpRequest) -> HttpResponse:
     head = request.method == "HEAD"
     if request.method not in ("GET", "HEAD"):
         return _s3_error(405, "MethodNotAllowed", "The specified method is not allowed against this resource.", head)
-    urls = layer_urls(session.backend)
+    urls = session.backend.layer_urls
     path, host = request.path, request.host
     params = request.query
     query = dict(params)

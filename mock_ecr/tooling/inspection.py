@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from ..domain.images.index import Image
+from ..domain.repositories import Repository
 from ..domain.store import Backend, RegistryStore
 
 
@@ -143,7 +145,7 @@ def all_registries(backend: Backend) -> tuple[RegistryState, ...]:
 def _snapshot(store: RegistryStore) -> RegistryState:
     with store.lock:
         uploads: dict[int, list[UploadState]] = {}
-        for upload in (store.extra.get("uploads") or {}).values():
+        for upload in store.uploads.values():
             buffer = upload.buffer
             uploads.setdefault(id(upload.repository), []).append(
                 UploadState(upload.upload_id, upload.repository.name, buffer.size, len(buffer.part_sizes))
@@ -183,11 +185,9 @@ def _freeze(value: Any) -> Any:
 
 
 def _scans(repository: Any) -> Mapping[str, ScanState]:
-    from ..api.images import images_of
-
     out = {}
     for digest, record in repository.scans.items():
-        if not record.exists or images_of(repository).get(digest) is not record.image:
+        if not record.exists or repository.images.get(digest) is not record.image:
             continue  # never scanned, or the image was deleted since
         out[digest] = ScanState(
             kind=record.kind,
@@ -201,8 +201,7 @@ def _scans(repository: Any) -> Mapping[str, ScanState]:
     return MappingProxyType(out)
 
 
-def _repository(repository: Any, uploads: tuple[UploadState, ...]) -> RepositoryState:
-    index = repository.extra.get("images")
+def _repository(repository: Repository, uploads: tuple[UploadState, ...]) -> RepositoryState:
     return RepositoryState(
         name=repository.name,
         registry_id=repository.registry_id,
@@ -216,14 +215,14 @@ def _repository(repository: Any, uploads: tuple[UploadState, ...]) -> Repository
         resource_tags=MappingProxyType(dict(repository.tags)),
         policy_text=repository.policy_text,
         lifecycle_policy_text=repository.lifecycle_policy_text,
-        images=tuple(_image(image) for image in index) if index is not None else (),
-        layer_digests=frozenset(repository.extra.get("blob_links") or ()),
+        images=tuple(_image(image) for image in repository.images) if repository.image_count() else (),
+        layer_digests=frozenset(repository.blob_links),
         uploads=uploads,
         scan_findings=_scans(repository),
     )
 
 
-def _image(image: Any) -> ImageState:
+def _image(image: Image) -> ImageState:
     manifest = image.manifest
     return ImageState(
         digest=image.digest,

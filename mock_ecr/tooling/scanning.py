@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..api.images import images_of
 from ..domain import scanning
 from ..domain.repositories import get_repository
 from ..domain.store import Backend, utcnow
 
 
 def _image(repository: Any, tag_or_digest: str) -> Any:
-    index = images_of(repository)
+    index = repository.images
     image = index.get(tag_or_digest) or index.tagged(tag_or_digest)
     if image is None:
         raise KeyError(f"no image tagged or with digest {tag_or_digest!r} in repository {repository.name!r}")

@@ -1,33 +1,34 @@
-"""Seeding: push a valid image in one line, through the same ECR actions a client uses.
+"""Seeding: push a valid image in one line, through the domain services a push uses.
 
-``push_image`` runs BatchCheckLayerAvailability, InitiateLayerUpload, UploadLayerPart
-(in parts of the ``partSize`` InitiateLayerUpload answers), CompleteLayerUpload and
-PutImage, plus CreateRepository when the repository is missing. Each request is validated
-against the model and answered by the backend's handlers exactly as a botocore request
-would be, so the registry ends up as a real push leaves it: blobs stored and linked,
-manifest stored, quotas enforced. It skips only the HTTP round trip: seeding is test set-up,
-so its calls are not recorded in ``m.calls`` and injected errors do not apply to them.
-A refused step raises the ``ECRError`` ECR would answer (e.g. ``LimitExceededException``).
+``push_image`` does what a docker push does, with the services behind the ECR actions:
+creates the repository when missing, skips a blob the repository holds already (as
+BatchCheckLayerAvailability would report), uploads the others in parts of the size
+InitiateLayerUpload answers (part quotas apply), completes each upload and puts the
+manifest. The registry ends up as a real push leaves it: blobs stored and linked, manifest
+stored, quotas enforced. No request is encoded or decoded: seeding is test set-up, so its
+work is not recorded in ``m.calls`` and injected errors do not apply to it. A refused
+step raises the ``ECRError`` ECR would answer (e.g. ``LimitExceededException``).
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from ..api import handle
-from ..domain.store import utcnow
-from ..errors import RepositoryAlreadyExistsException
+from ..domain.blobs import uploads
+from ..domain.blobs.storage import repository_blob
+from ..domain.images import service as images
+from ..domain.quotas import Quotas
+from ..domain.repositories import Repository, create_repository, get_repository
+from ..domain.store import RegistryStore, utcnow
 from ..wire import codec as protocol
 
 if TYPE_CHECKING:
-    from ..mock import MockECR
-    from ..transports.inprocess import Activation
+    from ..domain.store import Backend
 
 #: manifest, config and layer media types of each ``media_type`` push_image accepts
 FORMATS = {
@@ -74,23 +75,10 @@ def _digest(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-class _Caller:
-    """Runs ECR actions against one activation's backend, as one account in one region."""
-
-    def __init__(self, activation: Activation, account_id: str, region: str, registry_id: str) -> None:
-        self.activation = activation
-        self.account_id = account_id
-        self.region = region
-        self.where = {"registryId": registry_id}
-
-    def __call__(self, operation: str, **params: Any) -> dict[str, Any]:
-        decoded = protocol.decode_params(operation, {**self.where, **params})
-        return handle(self.activation.backend, operation, self.account_id, self.region, decoded)
-
-
 def push_image(
-    mock: MockECR,
-    activation: Activation,
+    backend: Backend,
+    caller_account: str,
+    default_region: str,
     repository_name: str,
     tag: str | None = None,
     *,
@@ -117,27 +105,34 @@ def push_image(
         blobs = [bytes(layer) for layer in layers]
         if not all(blobs):
             raise ValueError("every layer must have at least one byte")
+    registry_id = account_id or caller_account
+    store = backend.store(registry_id, region or default_region)
+    with store.lock:
+        return _push(store, backend.quotas, repository_name, tag, blobs, media_type, create_repository)
+
+
+def _push(
+    store: RegistryStore,
+    quotas: Quotas,
+    repository_name: str,
+    tag: str | None,
+    blobs: list[bytes],
+    media_type: str,
+    create: bool,
+) -> PushedImage:
     manifest_type, config_type, layer_type = FORMATS[media_type]
-    registry_id = account_id or mock.account_id
-    call = _Caller(activation, mock.account_id, region or activation.default_region(), registry_id)
-
-    if create_repository:
-        _ensure_repository(call, repository_name)
-
+    now = utcnow()
     layer_digests = [_digest(blob) for blob in blobs]
     config = json.dumps(
         {
             "architecture": "amd64",
             "os": "linux",
-            "created": utcnow().strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "created": now.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
             "config": {},
             "rootfs": {"type": "layers", "diff_ids": layer_digests},
         },
         separators=(",", ":"),
     ).encode()
-    for blob in (config, *blobs):
-        _upload_blob(call, repository_name, blob)
-
     manifest = json.dumps(
         {
             "schemaVersion": 2,
@@ -150,14 +145,19 @@ def push_image(
         },
         indent=3,
     )
-    put: dict[str, Any] = {"repositoryName": repository_name, "imageManifest": manifest,
-                           "imageManifestMediaType": manifest_type}
-    if tag is not None:
-        put["imageTag"] = tag
-    call("PutImage", **put)
+    _check_arguments(store, repository_name, tag, manifest, manifest_type)
+
+    repository = store.repositories.get(repository_name)
+    if repository is None:
+        if not create:
+            get_repository(store, repository_name)  # RepositoryNotFoundException
+        repository = create_repository(store, quotas, Repository(store.account_id, store.region, repository_name, now))
+    for blob in (config, *blobs):
+        _upload_blob(store, quotas, repository, blob)
+    images.put_image(store, quotas, repository, manifest, media_type=manifest_type, tag=tag, now=now)
     return PushedImage(
-        registry_id=registry_id,
-        region=call.region,
+        registry_id=store.account_id,
+        region=store.region,
         repository_name=repository_name,
         tag=tag,
         digest=_digest(manifest.encode()),
@@ -169,26 +169,31 @@ def push_image(
     )
 
 
-def _ensure_repository(call: _Caller, name: str) -> None:
-    try:
-        call("CreateRepository", repositoryName=name)
-    except RepositoryAlreadyExistsException:
-        pass
-
-
-def _upload_blob(call: _Caller, repository_name: str, blob: bytes) -> None:
+def _upload_blob(store: RegistryStore, quotas: Quotas, repository: Repository, blob: bytes) -> None:
     """Upload ``blob`` to the repository unless it holds it already, as docker does."""
     digest = _digest(blob)
-    where = {"repositoryName": repository_name}
-    check = call("BatchCheckLayerAvailability", layerDigests=[digest], **where)
-    if any(layer.get("layerAvailability") == "AVAILABLE" for layer in check.get("layers", ())):
+    if repository_blob(store, repository, digest) is not None:
         return
-    started = call("InitiateLayerUpload", **where)
-    upload_id, part_size = started["uploadId"], started["partSize"]
+    upload = uploads.start_upload(store, repository)
+    part_size = quotas.max_layer_part_size  # InitiateLayerUpload's partSize
     for first in range(0, len(blob), part_size):
-        part = blob[first:first + part_size]
-        call(
-            "UploadLayerPart", uploadId=upload_id, partFirstByte=first, partLastByte=first + len(part) - 1,
-            layerPartBlob=base64.b64encode(part).decode(), **where,
-        )
-    call("CompleteLayerUpload", uploadId=upload_id, layerDigests=[digest], **where)
+        part = blob[first : first + part_size]
+        uploads.append_part(quotas, upload, part, first, first + len(part) - 1)
+    uploads.complete_upload(store, quotas, upload, [digest])
+
+
+def _check_arguments(
+    store: RegistryStore, repository_name: str, tag: str | None, manifest: str, media_type: str
+) -> None:
+    """Refuse what the model refuses in the push's PutImage (a repository name off the
+    pattern, a tag over 300 characters...) with the InvalidParameterException ECR sends,
+    before anything changes."""
+    members = {
+        "registryId": store.account_id,
+        "repositoryName": repository_name,
+        "imageManifest": manifest,
+        "imageManifestMediaType": media_type,
+    }
+    if tag is not None:
+        members["imageTag"] = tag
+    protocol.decode_params("PutImage", members)

@@ -14,7 +14,6 @@ import sys
 import threading
 from typing import Any, Protocol
 
-from ..domain.blobs.layer_urls import layer_urls
 from ..session import ACCOUNT_ENV, DEFAULT_ACCOUNT_ID, DEFAULT_REGION, Session
 from . import botocore as botocore_door
 from .requests_router import RequestsRouter
@@ -124,7 +123,7 @@ class Activation:
 
     def _serve_downloads(self) -> None:
         """Layer URLs the session issues are answered through ``requests`` from the first one on."""
-        layer_urls(self.session.backend).on_first_issue = self._requests.start
+        self.session.backend.layer_urls.on_first_issue = self._requests.start
 
     # -- mocks, quotas and reset -----------------------------------------------------------
     def mocks_changed(self) -> None:

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import re
 import sys
-from typing import Any, cast
 from collections.abc import Callable
 from functools import cache
+from typing import Any, cast
 
 if sys.version_info >= (3, 11):
     from re import _constants as C  # type: ignore[attr-defined]

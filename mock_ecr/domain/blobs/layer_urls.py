@@ -27,12 +27,14 @@ import string
 import threading
 import weakref
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from ..naming import partition_of
-from ..store import RegistryStore
 from .storage import Blob, repository_blob
+
+if TYPE_CHECKING:
+    from ..store import RegistryStore
 
 #: X-Amz-Expires of the URLs ECR hands out
 EXPIRES_SECONDS = 3600
@@ -104,15 +106,11 @@ class LayerUrls:
         if repository is None:
             return None
         with store.lock:
-            if store.repositories.get(repository.name) is not repository:
+            current = store.repositories.get(repository.name)
+            if current is not repository or current is None:
                 return None
-            return repository_blob(store, repository, digest)
+            return repository_blob(store, current, digest)
 
     def close(self) -> None:
         with self._lock:
             self._objects.clear()
-
-
-def layer_urls(backend: Any) -> LayerUrls:
-    """The backend's URL issuer."""
-    return backend.layer_urls  # type: ignore[no-any-return]

@@ -3,7 +3,7 @@
 A blob pushed to two repositories of a registry is stored once. Blob bytes live in a
 ``SpooledTemporaryFile``: small blobs stay in memory, large ones roll over to a
 temporary file on disk, so a 1 GiB layer costs disk, not RSS. Every file is closed
-(and so deleted) when the activation ends.
+(and so deleted) when the activation ends: ``Backend.close`` closes each registry's.
 """
 
 from __future__ import annotations
@@ -11,11 +11,12 @@ from __future__ import annotations
 import hashlib
 import tempfile
 import threading
-from collections import Counter
 from collections.abc import Callable, Iterator
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
-from ..store import RegistryStore
+if TYPE_CHECKING:
+    from ..repositories import Repository
+    from ..store import RegistryStore
 
 #: blobs (and uploads in progress) larger than this are spooled to a temporary file
 SPOOL_THRESHOLD = 8 * 1024 * 1024
@@ -110,7 +111,7 @@ def _find_malloc_trim() -> Callable[[int], Any]:
     try:
         import ctypes
 
-        return ctypes.CDLL(None).malloc_trim  # type: ignore[no-any-return]
+        return ctypes.CDLL(None).malloc_trim
     except (OSError, AttributeError, ImportError):
         return lambda pad: 0
 
@@ -150,10 +151,11 @@ class Blob:
 
 
 class RegistryBlobs:
-    """One registry's blobs, and per repository which it holds and how often images use them."""
+    """One registry's blobs by digest, shared by every repository of the registry."""
+
+    __slots__ = ("blobs",)
 
     def __init__(self) -> None:
-        #: digest -> Blob, shared by every repository of the registry
         self.blobs: dict[str, Blob] = {}
 
     def add(self, blob: Blob) -> Blob:
@@ -171,41 +173,51 @@ class RegistryBlobs:
         self.blobs.clear()
 
 
-def registry_blobs(store: RegistryStore, backend: Any) -> RegistryBlobs:
-    """The registry's blob storage, created (and scheduled for cleanup) on first use."""
-    blobs = store.extra.get("blobs")
-    if blobs is None:
-        blobs = store.extra["blobs"] = RegistryBlobs()
-        backend.cleanups.append(blobs.close)
-    return blobs
+# -- a repository's blobs ------------------------------------------------------------------------
+# A repository holds the digests uploaded to it (``blob_links``) and how many of its images
+# reference each (``blob_refs``); the bytes stay in the registry's ``RegistryBlobs``.
 
 
-def linked_digests(repository: Any) -> set[str]:
-    """Digests of the blobs uploaded to (and so pullable from) ``repository``."""
-    links = repository.extra.get("blob_links")
-    if links is None:
-        links = repository.extra["blob_links"] = set()
-    return links
-
-
-def image_references(repository: Any) -> Counter[str]:
-    """How many images of ``repository`` reference each blob digest (config and layers)."""
-    references = repository.extra.get("blob_refs")
-    if references is None:  # (not setdefault: that would build a Counter on every call)
-        references = repository.extra["blob_refs"] = Counter()
-    return references
-
-
-def link_blob(store: RegistryStore, backend: Any, repository: Any, blob: Blob) -> Blob:
+def link_blob(store: RegistryStore, repository: Repository, blob: Blob) -> Blob:
     """Store ``blob`` in the registry (once) and make it part of ``repository``."""
-    stored = registry_blobs(store, backend).add(blob)
-    linked_digests(repository).add(stored.digest)
+    stored = store.blobs.add(blob)
+    repository.blob_links.add(stored.digest)
     return stored
 
 
-def repository_blob(store: RegistryStore, repository: Any, digest: str) -> Blob | None:
+def unlink_blob(repository: Repository, digest: str) -> None:
+    """Make the blob no longer pullable from ``repository`` (its bytes stay in the registry)."""
+    repository.blob_links.discard(digest)
+
+
+def repository_blob(store: RegistryStore, repository: Repository, digest: str) -> Blob | None:
     """The blob ``digest`` if it was uploaded to ``repository``, else None."""
-    if digest not in linked_digests(repository):
+    if digest not in repository.blob_links:
         return None
-    blobs = store.extra.get("blobs")
-    return blobs.blobs.get(digest) if blobs is not None else None
+    return store.blobs.blobs.get(digest)
+
+
+def reference_blobs(repository: Repository, digests: tuple[str, ...]) -> None:
+    """Count one more image of ``repository`` using each blob of ``digests``."""
+    references = repository.blob_refs
+    for digest in digests:
+        references[digest] += 1
+
+
+def release_blobs(repository: Repository, digests: tuple[str, ...]) -> None:
+    """Count one image fewer using each blob of ``digests``; unused digests are dropped."""
+    references = repository.blob_refs
+    for digest in digests:
+        count = references[digest] - 1
+        if count > 0:
+            references[digest] = count
+        else:
+            del references[digest]
+
+
+def copy_blob(blob: Blob) -> Blob:
+    """A copy of ``blob`` with its own file, for another registry (registries share no files)."""
+    buffer = BlobBuffer()
+    for chunk in blob.chunks():
+        buffer.append(chunk)
+    return buffer.seal(blob.media_type)

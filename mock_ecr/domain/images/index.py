@@ -125,7 +125,7 @@ class _SortedKeys:
 class ImageIndex:
     """A repository's images by digest, tags, and the two paging orders.
 
-    Lives in ``Repository.extra["images"]``; ``len()`` is the number of images, which is
+    Lives in ``Repository.images``; ``len()`` is the number of images, which is
     what ``Repository.image_count()`` reads. Callers hold the registry lock.
     """
 
@@ -204,23 +204,38 @@ class ImageIndex:
         self._untag(image, tag)
 
     def remove(self, image: Image) -> None:
-        """Delete ``image`` and all its tags."""
-        status = "TAGGED" if image.tags else "UNTAGGED"
-        for tag in image.tags:
-            del self.by_tag[tag]
-        for entry in list(image.entry_seqs):
-            self._end_entry(image, entry)
+        """Delete ``image`` and all its tags.
+
+        Inlined (BatchDeleteImage deletes up to 100 images a call): each sorted order only
+        notes the removal, applied in bulk at its next read.
+        """
+        tags = image.tags
+        status = "TAGGED" if tags else "UNTAGGED"
+        by_tag, entries, entry_keys = self.by_tag, self.entries, self._entry_keys
+        any_entries, status_entries = entry_keys["ANY"]._removed, entry_keys[status]._removed
+        for tag in tags:
+            del by_tag[tag]
+        for entry in image.entry_seqs.values():
+            del entries[entry]
+            any_entries.add(entry)
+            status_entries.add(entry)
+        image.entry_seqs.clear()
         image.tags = ()
         del self.by_digest[image.digest]
-        del self.images_by_seq[image.seq]
-        for key in ("ANY", status):  # the only two orders that hold it
-            self._image_keys[key].remove(image.seq)
-        for child in image.manifest.child_digests():
-            referrers = self.parents.get(child)
-            if referrers is not None:
-                referrers.discard(image.digest)
-                if not referrers:
-                    del self.parents[child]
+        seq = image.seq
+        del self.images_by_seq[seq]
+        image_keys = self._image_keys
+        image_keys["ANY"]._removed.add(seq)  # the only two orders that hold it
+        image_keys[status]._removed.add(seq)
+        children = image.manifest.child_digests()
+        if children:
+            parents = self.parents
+            for child in children:
+                referrers = parents.get(child)
+                if referrers is not None:
+                    referrers.discard(image.digest)
+                    if not referrers:
+                        del parents[child]
 
     def referrers(self, digest: str) -> AbstractSet[str]:
         """Digests of the manifest lists / indexes in the repository that list ``digest``."""

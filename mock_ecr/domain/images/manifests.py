@@ -24,7 +24,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ...errors import InvalidParameterException
+from ... import messages
+from ...errors import InvalidParameterException, invalid_parameter
 
 DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
 DOCKER_MANIFEST_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
@@ -43,9 +44,7 @@ _DIGEST = re.compile(r"[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+")
 
 
 def invalid_manifest() -> InvalidParameterException:
-    return InvalidParameterException(
-        "Invalid parameter at 'ImageManifest' failed to satisfy constraint: 'Invalid JSON syntax'"
-    )
+    return invalid_parameter("ImageManifest", messages.INVALID_MANIFEST)
 
 
 @dataclass(frozen=True)
@@ -93,10 +92,10 @@ class Manifest:
     def blob_digests(self) -> tuple[str, ...]:
         """Digests of the blobs the repository must hold: config and layers, except foreign
         layers (those with ``urls``); each digest once, in manifest order."""
-        return self._blob_digests  # type: ignore[attr-defined,no-any-return]
+        return self._blob_digests  # type: ignore[attr-defined]
 
     def child_digests(self) -> tuple[str, ...]:
-        return self._child_digests  # type: ignore[attr-defined,no-any-return]
+        return self._child_digests  # type: ignore[attr-defined]
 
     def layers_size(self) -> int:
         """Sum of the layer sizes the manifest declares (compressed, as pushed)."""

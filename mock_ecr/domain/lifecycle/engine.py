@@ -42,9 +42,12 @@ class LifecycleImage(Protocol):
       clock of ``sinceImageTransitioned``; push time if absent.
     """
 
-    digest: str
-    tags: Collection[str]
-    pushed_at: datetime
+    @property
+    def digest(self) -> str: ...
+    @property
+    def tags(self) -> Collection[str]: ...
+    @property
+    def pushed_at(self) -> datetime: ...
 
 
 @dataclass(frozen=True)

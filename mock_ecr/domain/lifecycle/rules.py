@@ -26,7 +26,22 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from ... import messages
 from ...errors import InvalidParameterException
+from ...messages import (  # re-exported: the names tests and callers use
+    ANY_RULE_LAST,
+    ANY_WITH_LIST,
+    ARCHIVE_ONLY,
+    DUPLICATE_PRIORITY,
+    NO_TRANSITION_FROM_ARCHIVE,
+    NOT_MAPPABLE,
+    ONE_OF,
+    ONE_UNTAGGED_RULE,
+    STANDARD_ONLY,
+    TAGGED_BOTH_LISTS,
+    TAGGED_NEEDS_LIST,
+    UNTAGGED_WITH_LIST,
+)
 
 TAG_STATUSES = ("tagged", "untagged", "any")
 COUNT_TYPES = ("imageCountMoreThan", "sinceImagePushed", "sinceImagePulled", "sinceImageTransitioned")
@@ -46,34 +61,21 @@ _JAVA_INT_MAX = 2**31 - 1
 _RULE_KEYS = ("rulePriority", "description", "selection", "action")
 _ABSENT = object()
 _SELECTION_KEYS = (
-    "tagStatus", "tagPatternList", "tagPrefixList", "storageClass", "countType", "countUnit", "countNumber"
+    "tagStatus",
+    "tagPatternList",
+    "tagPrefixList",
+    "storageClass",
+    "countType",
+    "countUnit",
+    "countNumber",
 )
 
-# -- the details ECR sends (see the module docstring for the stages) ------------------------
-# Seen in real ECR answers: ONE_OF, TAGGED_NEEDS_LIST, ONE_UNTAGGED_RULE, ANY_RULE_LAST (its
-# final period is inferred), and the fge type message. NOT_MAPPABLE is moto's copy. The rest
-# enforce documented rules in ECR's style, their wording unconfirmed.
-NOT_MAPPABLE = "Could not map policyString into LifecyclePolicy."
-ONE_OF = "instance failed to match exactly one schema (matched 0 out of 2)"
-TAGGED_NEEDS_LIST = "Must specify tagPrefixList or tagPatternList when tagStatus=TAGGED."
-TAGGED_BOTH_LISTS = "If policy has a tagged rule, it must specify only one of tagPrefixList or tagPatternList."
-UNTAGGED_WITH_LIST = "Cannot specify tagPrefixList or tagPatternList when tagStatus=UNTAGGED."
-ANY_WITH_LIST = "Cannot specify tagPrefixList or tagPatternList when tagStatus=ANY."
-DUPLICATE_PRIORITY = "Duplicate priority in multiple rules."
-ONE_UNTAGGED_RULE = "Only one rule can select Untagged images per storage class."
-ANY_RULE_LAST = "Rule for tagStatus=ANY must have the lowest priority per storage class."
-STANDARD_ONLY = (
-    "SINCE_IMAGE_PUSHED, SINCE_IMAGE_PULLED and IMAGE_COUNT_MORE_THAN support the STANDARD storage class only."
-)
-ARCHIVE_ONLY = "SINCE_IMAGE_TRANSITIONED supports the ARCHIVE storage class only."
-NO_TRANSITION_FROM_ARCHIVE = "Images in the ARCHIVE storage class cannot be transitioned."
-ARCHIVE_MIN_DAYS = (
-    f"Images in the ARCHIVE storage class cannot be expired before {MIN_ARCHIVE_DAYS} days since transition."
-)
+# -- the details ECR sends (see the module docstring for the stages; texts in ``messages``) ---
+ARCHIVE_MIN_DAYS = messages.archive_min_days(MIN_ARCHIVE_DAYS)
 
 
 def too_many_wildcards(pattern: str) -> str:
-    return f"Tag pattern '{pattern}' has more than {MAX_WILDCARDS} wildcards (*)."
+    return messages.too_many_wildcards(pattern, MAX_WILDCARDS)
 
 
 @dataclass(frozen=True)
@@ -116,11 +118,8 @@ def parse_lifecycle_policy(text: str, *, member: str = "LifecyclePolicyText") ->
     try:
         return _parse(text)
     except _Invalid as problem:
-        message = (
-            f"Invalid parameter at '{member}' failed to satisfy constraint: "
-            f"'Lifecycle policy validation failure: {problem.detail}"
-        )
-        raise InvalidParameterException(message + ("'" if problem.closed else "")) from None
+        message = messages.lifecycle_validation_failure(member, problem.detail, closed=problem.closed)
+        raise InvalidParameterException(message) from None
 
 
 def _parse(text: str) -> LifecyclePolicy:
@@ -176,26 +175,22 @@ def _render(value: Any) -> str:
 def _typed(value: Any, expected: str, problems: list[str]) -> bool:
     actual = _json_type(value)
     if actual != expected:
-        problems.append(
-            f"instance type ({actual}) does not match any allowed primitive type (allowed: {_render([expected])})"
-        )
+        problems.append(messages.wrong_type(actual, _render([expected])))
     return actual == expected
 
 
 def _members(node: dict[str, Any], required: tuple[str, ...], allowed: tuple[str, ...], problems: list[str]) -> None:
     missing = sorted(set(required) - node.keys())
     if missing:
-        problems.append(f"object has missing required properties ({_render(missing)})")
+        problems.append(messages.missing_properties(_render(missing)))
     unwanted = sorted(node.keys() - set(allowed))
     if unwanted:
-        problems.append(f"object instance has properties which are not allowed by the schema: {_render(unwanted)}")
+        problems.append(messages.unwanted_properties(_render(unwanted)))
 
 
 def _enum(value: Any, choices: tuple[str, ...], problems: list[str]) -> None:
     if not isinstance(value, str) or value not in choices:
-        problems.append(
-            f"instance value ({_render(value)}) not found in enum (possible values: {_render(list(choices))})"
-        )
+        problems.append(messages.not_in_enum(_render(value), _render(list(choices))))
 
 
 def _count(value: Any, problems: list[str]) -> None:
@@ -205,7 +200,7 @@ def _count(value: Any, problems: list[str]) -> None:
     if value > _JAVA_INT_MAX:
         raise _Invalid(NOT_MAPPABLE)
     if value < 1:
-        problems.append(f"numeric instance is lower than the required minimum (minimum: 1, found: {value})")
+        problems.append(messages.below_minimum(value))
 
 
 def _strings(value: Any, problems: list[str]) -> None:
@@ -220,11 +215,9 @@ def _check_document(document: dict[str, Any], problems: list[str]) -> None:
         return
     rules = document["rules"]
     if not rules:
-        problems.append("array is too short: must have at least 1 elements but instance has 0 elements")
+        problems.append(messages.EMPTY_RULES)
     if len(rules) > MAX_RULES:
-        problems.append(
-            f"array is too long: must have at most {MAX_RULES} elements but instance has {len(rules)} elements"
-        )
+        problems.append(messages.too_many_rules(MAX_RULES, len(rules)))
     for node in rules:
         if _typed(node, "object", problems):
             _check_rule_node(node, problems)
@@ -269,7 +262,7 @@ def _check_selection(selection: dict[str, Any], problems: list[str]) -> None:
 
 def _check_action(action: dict[str, Any], problems: list[str]) -> None:
     if "type" not in action:
-        problems.append('object has missing required properties (["type"])')
+        problems.append(messages.MISSING_ACTION_TYPE)
         return
     # oneOf: {type expire} | {type transition, targetStorageClass archive}; nothing else allowed
     expire = action == {"type": "expire"}

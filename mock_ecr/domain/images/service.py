@@ -1,0 +1,220 @@
+"""What happens to a repository's images: push, tag, pull, delete, archive, restore.
+
+The api handlers (and seeding, and the lifecycle engine's apply) go through these, so a
+push from a test fixture checks exactly what a PutImage checks. Each function checks
+everything before it changes anything, so a refused call leaves no trace.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from typing import TYPE_CHECKING
+
+from ... import messages
+from ...errors import (
+    ImageAlreadyExistsException,
+    ImageDigestDoesNotMatchException,
+    ImageTagAlreadyExistsException,
+    LayersNotFoundException,
+    ReferencedImagesNotFoundException,
+)
+from .. import scanning
+from ..blobs.storage import reference_blobs, release_blobs, repository_blob
+from ..lifecycle.engine import tag_pattern_matches  # linear time: filters are user-controlled
+from ..quotas import Quotas
+from . import manifests
+from .index import Image, ImageIndex
+
+if TYPE_CHECKING:
+    from ..repositories import Repository
+    from ..store import RegistryStore
+
+#: ImageIdentifier.imageDigest as BatchGetImage / BatchDeleteImage check it
+_is_image_digest = re.compile(messages.IMAGE_DIGEST_PATTERN).fullmatch
+
+
+# -- tag mutability ---------------------------------------------------------------------
+
+
+def tag_is_immutable(repository: Repository, tag: str) -> bool:
+    """Whether an existing ``tag`` may not be moved to another image in ``repository``."""
+    mode = repository.tag_mutability
+    if mode in ("MUTABLE", "IMMUTABLE"):
+        return mode == "IMMUTABLE"
+    excluded = any(tag_pattern_matches(f.get("filter", ""), tag) for f in repository.mutability_exclusions)
+    # IMMUTABLE_WITH_EXCLUSION: matching tags are mutable; MUTABLE_WITH_EXCLUSION: the reverse
+    return excluded != (mode == "IMMUTABLE_WITH_EXCLUSION")
+
+
+# -- pushing ------------------------------------------------------------------------------
+
+
+def put_image(
+    store: RegistryStore,
+    quotas: Quotas,
+    repository: Repository,
+    text: str,
+    *,
+    media_type: str | None = None,
+    digest: str | None = None,
+    tag: str | None = None,
+    now: _dt.datetime,
+) -> Image:
+    """Store the manifest ``text`` (tagged ``tag``) as PutImage does; returns the image.
+
+    ``media_type`` is the declared manifest media type, ``digest`` the digest the caller
+    expects. Pushing an archived image again restores it.
+    """
+    manifest = manifests.parse(text, media_type)
+    if digest is not None and digest != manifest.digest:
+        raise ImageDigestDoesNotMatchException(messages.DIGEST_DOES_NOT_MATCH)
+    index = repository.images
+    image = index.get(manifest.digest)
+    restored = image is not None and image.storage_class == "ARCHIVE"
+    if image is not None and (tag is None or tag in image.tags):
+        if restored:
+            restore(image, now)
+        elif tag is not None:
+            raise ImageAlreadyExistsException(
+                messages.image_exists(image.digest, tag, repository.name, repository.registry_id)
+            )
+        return image  # the same manifest pushed again without a new tag: nothing else changes
+    holder = index.tagged(tag) if tag is not None else None
+    if holder is not None and tag_is_immutable(repository, tag):  # type: ignore[arg-type]
+        raise ImageTagAlreadyExistsException(messages.tag_immutable(tag, repository.name))  # type: ignore[arg-type]
+    if image is None:
+        size = _check_references(store, repository, index, manifest)
+        quotas.check_image_count(repository)
+        image = _store_image(store, repository, index, manifest, text, size, now)
+        scanning.on_push(store, repository, image, now)  # scan on push (repository or registry setting)
+    elif restored:
+        restore(image, now)
+    if tag is not None:
+        index.tag(image, tag)
+    return image
+
+
+def _check_references(
+    store: RegistryStore, repository: Repository, index: ImageIndex, manifest: manifests.Manifest
+) -> int:
+    """Refuse a manifest whose blobs or child manifests are not in the repository; returns
+    the image's size (``imageSizeInBytes``)."""
+    missing = [d for d in manifest.blob_digests() if repository_blob(store, repository, d) is None]
+    if missing:
+        raise LayersNotFoundException(
+            messages.layers_missing_for_push(missing, repository.name, repository.registry_id)
+        )
+    children = {d: index.get(d) for d in manifest.child_digests()}
+    absent = [d for d, child in children.items() if child is None]
+    if absent:
+        raise ReferencedImagesNotFoundException(
+            messages.images_missing_for_push(absent, repository.name, repository.registry_id)
+        )
+    if manifest.is_index:
+        # "If the image is a manifest list, this will be the max size of all manifests in the list."
+        return max((child.size for child in children.values() if child is not None), default=0)
+    if manifest.media_type in manifests.SCHEMA1_TYPES:
+        found = (repository_blob(store, repository, d) for d in manifest.blob_digests())
+        return sum(blob.size for blob in found if blob is not None)
+    return manifest.layers_size()
+
+
+def _store_image(
+    store: RegistryStore,
+    repository: Repository,
+    index: ImageIndex,
+    manifest: manifests.Manifest,
+    text: str,
+    size: int,
+    now: _dt.datetime,
+) -> Image:
+    image = index.add(manifest.digest, text, manifest, now, size)
+    digests = manifest.blob_digests()
+    reference_blobs(repository, digests)
+    described = {d.digest: d.media_type for d in (manifest.config, *manifest.layers) if d is not None}
+    for digest in digests:
+        blob = repository_blob(store, repository, digest)
+        if blob is not None and blob.media_type is None and described.get(digest):
+            blob.media_type = described[digest]
+    return image
+
+
+# -- naming an image ------------------------------------------------------------------------
+
+
+def resolve(index: ImageIndex, digest: str | None, tag: str | None) -> tuple[Image | None, str | None]:
+    """The image a digest and/or tag name, or the failure code BatchGet/BatchDelete report."""
+    if tag is None:
+        if digest is None:
+            return None, "MissingDigestAndTag"
+        image = index.by_digest.get(digest)
+        if image is not None:
+            return image, None
+        return None, "InvalidImageDigest" if _is_image_digest(digest) is None else "ImageNotFound"
+    if digest is not None and _is_image_digest(digest) is None:
+        return None, "InvalidImageDigest"
+    image = index.by_tag.get(tag)
+    if image is None:
+        return None, "ImageNotFound"
+    if digest is not None and image.digest != digest:
+        # the tag exists but names another image; if the digest exists neither, nothing matched
+        return None, "ImageTagDoesNotMatchDigest" if digest in index.by_digest else "ImageNotFound"
+    return image, None
+
+
+def pull(image: Image, now: _dt.datetime) -> bool:
+    """Record a pull of ``image``; False if it cannot be pulled (archived images cannot)."""
+    if image.storage_class == "ARCHIVE":
+        return False
+    image.last_pulled_at = now
+    return True
+
+
+# -- deleting -------------------------------------------------------------------------------
+
+
+def delete_image(repository: Repository, image: Image) -> None:
+    """Delete ``image`` and its tags from ``repository``, releasing its blob references."""
+    repository.images.remove(image)
+    release_blobs(repository, image.manifest.blob_digests())
+
+
+def remove_reference(repository: Repository, image: Image, tag: str | None) -> tuple[str, ...] | None:
+    """What BatchDeleteImage does for one id naming ``image``: by ``tag``, that tag goes
+    (and the image with its last tag); by digest alone, the image and all its tags.
+
+    Returns the tags removed (empty: an untagged image was deleted), or None when the image
+    would be deleted but a manifest list or index still references it (nothing changes).
+    Called up to 100 times a request, so ``delete_image`` is inlined.
+    """
+    index = repository.images
+    tags = image.tags
+    if tag is not None and len(tags) > 1:
+        index.untag(image, tag)
+        return (tag,)
+    if image.digest in index.parents:
+        return None
+    index.remove(image)
+    references = repository.blob_refs
+    for digest in image.manifest.blob_digests():
+        count = references[digest] - 1
+        if count > 0:
+            references[digest] = count
+        else:
+            del references[digest]
+    return (tag,) if tag is not None else tags
+
+
+# -- storage classes ------------------------------------------------------------------------
+
+
+def archive(image: Image, now: _dt.datetime) -> None:
+    """Move ``image`` to the archive storage class (a lifecycle ``transition``)."""
+    image.storage_class = "ARCHIVE"
+    image.last_archived_at = now
+
+
+def restore(image: Image, now: _dt.datetime) -> None:
+    image.storage_class = "STANDARD"
+    image.last_activated_at = now
