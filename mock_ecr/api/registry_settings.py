@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import messages
 from ..domain import registry_settings as settings_rules
-from ..errors import InvalidParameterException, RegistryPolicyNotFoundException
+from ..errors import InvalidParameterException, RegistryPolicyNotFoundException, invalid_parameter
 from .handlers import RequestContext, operation
 from .policies import validate_policy_text
 
@@ -69,7 +70,7 @@ def batch_get_repository_scanning_configuration(ctx: RequestContext, params: dic
 
 # -- registry policy -----------------------------------------------------------------------------
 def _policy_not_found(registry_id: str) -> RegistryPolicyNotFoundException:
-    return RegistryPolicyNotFoundException(f"Registry policy does not exist in the registry with id '{registry_id}'")
+    return RegistryPolicyNotFoundException(messages.registry_policy_not_found(registry_id))
 
 
 def _stored_policy(ctx: RequestContext) -> str:
@@ -85,9 +86,7 @@ def put_registry_policy(ctx: RequestContext, params: dict[str, Any]) -> dict[str
     try:
         validate_policy_text(text)
     except InvalidParameterException:
-        raise InvalidParameterException(
-            "Invalid parameter at 'PolicyText' failed to satisfy constraint: 'Invalid registry policy provided'"
-        ) from None
+        raise invalid_parameter("PolicyText", messages.INVALID_REGISTRY_POLICY) from None
     ctx.store.settings.policy_text = text
     return {"registryId": ctx.store.account_id, "policyText": text}
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import messages
 from ..domain import pagination, scanning
 from ..domain.images.index import Image, ImageIndex
 from ..domain.repositories import Repository, get_repository
@@ -26,8 +27,8 @@ DEFAULT_PAGE_SIZE = 100
 _TOKEN_KIND = "DescribeImageScanFindings"
 
 
-def _id_text(image_id: dict[str, str]) -> str:
-    return f"{{imageDigest:'{image_id.get('imageDigest', 'null')}', imageTag:'{image_id.get('imageTag', 'null')}'}}"
+def _id_parts(image_id: dict[str, str]) -> tuple[str, str]:
+    return image_id.get("imageDigest", "null"), image_id.get("imageTag", "null")
 
 
 def _image(repository: Repository, image_id: dict[str, str]) -> Image:
@@ -39,8 +40,7 @@ def _image(repository: Repository, image_id: dict[str, str]) -> Image:
         image = None
     if image is None:
         raise ImageNotFoundException(
-            f"The image with imageId {_id_text(image_id)} does not exist within the repository with name "
-            f"'{repository.name}' in the registry with id '{repository.registry_id}'"
+            messages.image_not_found(*_id_parts(image_id), repository.name, repository.registry_id)
         )
     return image
 
@@ -57,15 +57,13 @@ def start_image_scan(ctx: RequestContext, params: dict[str, Any]) -> dict[str, A
     repository = get_repository(ctx.store, params["repositoryName"])
     image = _image(repository, params["imageId"])
     if ctx.store.settings.scan_type == "ENHANCED":
-        raise ValidationException(
-            "Manual image scans are not supported when the registry is configured for enhanced scanning"
-        )
+        raise ValidationException(messages.MANUAL_SCAN_UNDER_ENHANCED)
     if image.storage_class == "ARCHIVE":
-        raise ImageArchivedException("The specified image is archived and cannot be scanned.")
+        raise ImageArchivedException(messages.IMAGE_ARCHIVED_SCAN)
     if not scanning.scannable(image.manifest):
-        raise UnsupportedImageTypeException("The image is of a type that cannot be scanned.")
+        raise UnsupportedImageTypeException(messages.UNSUPPORTED_SCAN_TYPE)
     if scanning.limit_reached(scanning.scan_of(repository, image), ctx.now):
-        raise LimitExceededException("The scan quota per image has been exceeded. Wait and try again.")
+        raise LimitExceededException(messages.SCAN_LIMIT)
     record = scanning.start(repository, image, ctx.now)
     return {
         "registryId": repository.registry_id,
@@ -83,8 +81,7 @@ def describe_image_scan_findings(ctx: RequestContext, params: dict[str, Any]) ->
     record = scanning.scan_of(repository, image)
     if record is None or not record.exists:
         raise ScanNotFoundException(
-            f"Image scan does not exist for the image with '{_id_text(image_id)}' in the repository with name "
-            f"'{repository.name}' in the registry with id '{repository.registry_id}'"
+            messages.scan_not_found(*_id_parts(image_id), repository.name, repository.registry_id)
         )
     keys = list(range(len(record.findings)))
     start, stop, token = pagination.page(

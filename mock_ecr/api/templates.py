@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .. import messages
 from ..domain import pagination
 from ..domain.lifecycle.rules import parse_lifecycle_policy
 from ..domain.store import RegistryStore
@@ -30,10 +31,7 @@ _ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::([0-9]{12}):role/[\w+=,.@/-]+")
 
 
 def _not_found(prefix: str, registry_id: str) -> TemplateNotFoundException:
-    return TemplateNotFoundException(
-        f"The repository creation template with prefix '{prefix}' does not exist in the registry "
-        f"with id '{registry_id}'"
-    )
+    return TemplateNotFoundException(messages.template_not_found(prefix, registry_id))
 
 
 def _template(store: RegistryStore, prefix: str) -> RepositoryCreationTemplate:
@@ -46,9 +44,7 @@ def _template(store: RegistryStore, prefix: str) -> RepositoryCreationTemplate:
 def _encryption(config: dict[str, Any]) -> dict[str, str]:
     kind, key = config["encryptionType"], config.get("kmsKey")
     if kind == "AES256" and key:
-        raise invalid_parameter(
-            "encryptionConfiguration.kmsKey", "kmsKey can only be specified when encryptionType is KMS or KMS_DSSE"
-        )
+        raise invalid_parameter("encryptionConfiguration.kmsKey", messages.KMS_KEY_ONLY_WITH_KMS)
     return {"encryptionType": kind, "kmsKey": key} if key else {"encryptionType": kind}
 
 
@@ -56,10 +52,10 @@ def _tags(tags: list[dict[str, str]], limit: int) -> list[dict[str, str]]:
     merged: dict[str, str] = {}
     for tag in tags:
         if tag["Key"].lower().startswith("aws:"):
-            raise invalid_parameter("resourceTags", "Tag keys starting with 'aws:' are reserved for system use")
+            raise invalid_parameter("resourceTags", messages.RESERVED_TAG_KEY)
         merged[tag["Key"]] = tag["Value"]
     if len(merged) > limit:
-        raise invalid_parameter("resourceTags", f"Member must have length less than or equal to {limit}")
+        raise invalid_parameter("resourceTags", messages.max_length(limit))
     return [{"Key": key, "Value": value} for key, value in merged.items()]
 
 
@@ -68,15 +64,15 @@ def _role(arn: str, registry_id: str) -> str | None:
         return None
     match = _ROLE_ARN.fullmatch(arn)
     if match is None:
-        raise invalid_parameter("customRoleArn", "Invalid role ARN provided")
+        raise invalid_parameter("customRoleArn", messages.INVALID_ROLE_ARN)
     if match.group(1) != registry_id:
-        raise invalid_parameter("customRoleArn", "The role must be in the same account as the registry")
+        raise invalid_parameter("customRoleArn", messages.ROLE_OTHER_ACCOUNT)
     return arn
 
 
 def _applied_for(values: list[str]) -> list[str]:
     if not values:
-        raise invalid_parameter("appliedFor", "Member must have length greater than or equal to 1")
+        raise invalid_parameter("appliedFor", messages.min_length(1))
     return list(dict.fromkeys(values))
 
 
@@ -129,17 +125,11 @@ def create_repository_creation_template(ctx: RequestContext, params: dict[str, A
     prefix = params["prefix"]
     key = template_key(prefix)
     if key in store.templates:
-        raise TemplateAlreadyExistsException(
-            f"The repository creation template with prefix '{prefix}' already exists in the registry "
-            f"with id '{store.account_id}'"
-        )
+        raise TemplateAlreadyExistsException(messages.template_exists(prefix, store.account_id))
     fields = _settings(ctx, params, None)
     limit = ctx.backend.quotas.repository_creation_templates_per_registry
     if len(store.templates) >= limit:
-        raise LimitExceededException(
-            "The operation did not succeed because it would cause a service limit to be exceeded. "
-            f"Repository creation templates per registry: {limit}"
-        )
+        raise LimitExceededException(messages.limit_exceeded("Repository creation templates per registry", limit))
     template = RepositoryCreationTemplate(prefix=prefix, created_at=ctx.now, updated_at=ctx.now, **fields)
     store.templates[key] = template
     return _answer(store, template)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import messages
 from ..errors import invalid_parameter
 from .lifecycle.engine import tag_pattern_matches
 
@@ -60,7 +61,7 @@ def _copy_rule(rule: dict[str, Any]) -> dict[str, Any]:
 
 
 def unknown_setting(name: str) -> Exception:
-    return invalid_parameter("name", f"Member must satisfy enum value set: [{', '.join(ACCOUNT_SETTINGS)}]")
+    return invalid_parameter("name", messages.CONSTRAINTS["enum"].format(", ".join(ACCOUNT_SETTINGS)))
 
 
 def check_account_setting(name: str, value: str) -> None:
@@ -69,7 +70,7 @@ def check_account_setting(name: str, value: str) -> None:
     if known is None:
         raise unknown_setting(name)
     if value not in known[1]:
-        raise invalid_parameter("value", f"Valid values for {name} are: [{', '.join(known[1])}]")
+        raise invalid_parameter("value", messages.setting_values(name, known[1]))
 
 
 def blob_mounting_enabled(settings: RegistrySettings) -> bool:
@@ -91,16 +92,12 @@ def check_scanning_configuration(scan_type: str, rules: list[dict[str, Any]]) ->
     for rule in rules:
         frequency = rule["scanFrequency"]
         if frequency in seen:
-            raise invalid_parameter("rules", f"Duplicate scan frequency {frequency} in scanning rules")
+            raise invalid_parameter("rules", messages.duplicate_scan_frequency(frequency))
         seen.add(frequency)
         if scan_type == "BASIC" and frequency != "SCAN_ON_PUSH":
-            raise invalid_parameter(
-                "rules.scanFrequency", f"Scan frequency {frequency} is not supported for scan type BASIC"
-            )
+            raise invalid_parameter("rules.scanFrequency", messages.scan_frequency_unsupported(frequency, "BASIC"))
         if scan_type == "ENHANCED" and frequency == "MANUAL":
-            raise invalid_parameter(
-                "rules.scanFrequency", "Scan frequency MANUAL is not supported for scan type ENHANCED"
-            )
+            raise invalid_parameter("rules.scanFrequency", messages.scan_frequency_unsupported("MANUAL", "ENHANCED"))
 
 
 def effective_scanning(settings: RegistrySettings, repository_name: str) -> tuple[str, list[dict[str, str]]]:

@@ -28,73 +28,17 @@ from typing import Any
 
 from botocore import xform_name
 
+from .. import messages
 from ..errors import ERRORS_BY_CODE, ECRError
 from ..wire import model as protocol
 
 #: inject a fault for every operation
 ANY_OPERATION = "*"
 
-#: errors every AWS API may answer: HTTP status and message. The first group is the "Common
-#: Errors" section of the ECR API reference (statuses and texts quoted from it, except where
-#: a real response's text is known); the second, what AWS JSON services such as ECR answer
-#: for bad credentials.
-COMMON_ERRORS: dict[str, tuple[int, str]] = {
-    "AccessDeniedException": (
-        400,
-        "User: arn:{partition}:iam::{account}:user/mock-ecr is not authorized to perform: ecr:{operation} "
-        "on resource: {resource} because no identity-based policy allows the ecr:{operation} action",
-    ),
-    "IncompleteSignature": (400, "The request signature does not conform to AWS standards."),
-    "InternalFailure": (500, "The request processing has failed because of an unknown error, exception or failure."),
-    "InvalidAction": (400, "The action or operation requested is invalid. Verify that the action is typed correctly."),
-    "InvalidClientTokenId": (403, "The security token included in the request is invalid."),
-    "InvalidParameterCombination": (400, "Parameters that must not be used together were used together."),
-    "InvalidParameterValue": (400, "An invalid or out-of-range value was supplied for the input parameter."),
-    "InvalidQueryParameter": (400, "The AWS query string is malformed or does not adhere to AWS standards."),
-    "MalformedQueryString": (404, "The query string contains a syntax error."),
-    "MissingAction": (400, "The request is missing an action or a required parameter."),
-    "MissingAuthenticationToken": (403, "Missing Authentication Token"),
-    "MissingParameter": (400, "A required parameter for the specified action is not supplied."),
-    "OptInRequired": (403, "The AWS access key ID needs a subscription for the service."),
-    "RequestExpired": (
-        400,
-        "The request reached the service more than 15 minutes after the date stamp on the request or more than "
-        "15 minutes after the request expiration date (such as for pre-signed URLs), or the date stamp on the "
-        "request is more than 15 minutes in the future.",
-    ),
-    "ServiceUnavailable": (503, "The request has failed due to a temporary failure of the server."),
-    "ThrottlingException": (400, "Rate exceeded"),
-    "ValidationError": (400, "The input fails to satisfy the constraints specified by an AWS service."),
-    "UnrecognizedClientException": (400, "The security token included in the request is invalid."),
-    "ExpiredTokenException": (400, "The security token included in the request is expired"),
-    "InvalidSignatureException": (
-        400,
-        "The request signature we calculated does not match the signature you provided. Check your AWS Secret "
-        "Access Key and signing method. Consult the service documentation for details.",
-    ),
-}
-
+#: errors every AWS API may answer: HTTP status and message (see ``messages.COMMON_ERRORS``)
+COMMON_ERRORS = messages.COMMON_ERRORS
 #: real ECR wording of modeled errors whose text needs only the request's repository
-_ECR_TEMPLATES = {
-    "RepositoryNotFoundException": (
-        "The repository with name '{repository}' does not exist in the registry with id '{registry}'"
-    ),
-    "RepositoryAlreadyExistsException": (
-        "The repository with name '{repository}' already exists in the registry with id '{registry}'"
-    ),
-    "RepositoryNotEmptyException": (
-        "The repository with name '{repository}' in registry with id '{registry}' cannot be deleted "
-        "because it still contains images"
-    ),
-    "RepositoryPolicyNotFoundException": (
-        "Repository policy does not exist for the repository with name '{repository}' "
-        "in the registry with id '{registry}'"
-    ),
-    "LifecyclePolicyNotFoundException": (
-        "Lifecycle policy does not exist for the repository with name '{repository}' "
-        "in the registry with id '{registry}'"
-    ),
-}
+_ECR_TEMPLATES = messages.FAULT_TEMPLATES
 
 
 class InjectedError(ECRError):

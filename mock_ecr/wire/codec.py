@@ -21,6 +21,7 @@ from typing import Any, cast
 
 from botocore.model import ListShape, MapShape, Shape, StringShape, StructureShape
 
+from .. import messages
 from ..errors import (
     ECRError,
     SerializationException,
@@ -43,15 +44,15 @@ def check_content_type(value: str | None) -> None:
     if value in JSON_MEDIA_TYPES:  # what botocore sends
         return
     if (value or "").split(";", 1)[0].strip().lower() not in JSON_MEDIA_TYPES:
-        raise UnknownOperationException(f"Unknown operation: Content-Type {value!r} is not application/x-amz-json-1.1")
+        raise UnknownOperationException(messages.unknown_content_type(value))
 
 
 def operation_from_target(target: str | None) -> str:
     if not target or not target.startswith(TARGET_PREFIX):
-        raise UnknownOperationException(f"Unknown operation {target!r}")
+        raise UnknownOperationException(messages.unknown_operation(target))
     name = target[len(TARGET_PREFIX) :]
     if name not in operation_names():
-        raise UnknownOperationException(f"Unknown operation {target!r}")
+        raise UnknownOperationException(messages.unknown_operation(target))
     return name
 
 
@@ -64,9 +65,9 @@ def parse_body(body: bytes | str | None) -> dict[str, Any]:
     try:
         params = json.loads(body)
     except (ValueError, UnicodeDecodeError, RecursionError):  # nesting past the stack: not a structure
-        raise SerializationException("Start of structure or map found where not expected.") from None
+        raise SerializationException(messages.NOT_A_STRUCTURE) from None
     if not isinstance(params, dict):
-        raise SerializationException("Start of structure or map found where not expected.")
+        raise SerializationException(messages.NOT_A_STRUCTURE)
     return params
 
 
@@ -95,22 +96,13 @@ def _constraint_text(path: str, kind: str, limit: Any) -> str:
     if path in _ECR_WORDED:
         if kind == "pattern":
             shown = limit.replace("\\/", "/")
-            return f"must satisfy regular expression '{shown}'" if path == "repositoryName" else (
-                f"must satisfy regular expression {shown}"
+            return (
+                f"must satisfy regular expression '{shown}'"
+                if path == "repositoryName"
+                else (f"must satisfy regular expression {shown}")
             )
-        return _GENERIC[kind].format(limit)[len("Member ") :]
-    return _GENERIC[kind].format(limit)
-
-
-_GENERIC = {
-    "null": "Member must not be null",
-    "min_length": "Member must have length greater than or equal to {}",
-    "max_length": "Member must have length less than or equal to {}",
-    "min_value": "Member must have value greater than or equal to {}",
-    "max_value": "Member must have value less than or equal to {}",
-    "pattern": "Member must satisfy regular expression pattern: {}",
-    "enum": "Member must satisfy enum value set: [{}]",
-}
+        return messages.CONSTRAINTS[kind].format(limit)[len("Member ") :]
+    return messages.CONSTRAINTS[kind].format(limit)
 
 
 @cache
@@ -126,7 +118,7 @@ def _join(path: str, member: str) -> str:
 
 
 def _type_error(path: str, expected: str) -> SerializationException:
-    return SerializationException(f"Expected {expected} at '{path or 'body'}'")
+    return SerializationException(messages.wrong_json_type(expected, path or "body"))
 
 
 def _compile(shape: Shape) -> Checker:
@@ -313,7 +305,7 @@ def _compile_blob(shape: Shape) -> Checker:
         try:
             data = base64.b64decode(value, validate=True)
         except (binascii.Error, ValueError):
-            raise SerializationException(f"Invalid base64 at '{path}'") from None
+            raise SerializationException(messages.invalid_base64(path)) from None
         _check_length(len(data), path, low, high)
         return data
 

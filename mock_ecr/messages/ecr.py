@@ -1,12 +1,8 @@
-"""Every message text the mock answers with, each written once.
-
-Tests compare these byte for byte with what real ECR sends, so wording lives here and
-nowhere else: the api and domain modules pick a text and an error class. Where a text is
-known from a real ECR answer, the function's docstring says so; the others follow the
-phrasing of their real siblings. Nothing here imports from the package.
-"""
+"""The texts of ECR's own answers: repositories, images, layers, lifecycle, scanning, settings."""
 
 from __future__ import annotations
+
+from .protocol import CONSTRAINTS
 
 # -- shared shapes ----------------------------------------------------------------------------
 
@@ -38,7 +34,7 @@ def limit_exceeded(quota: str, value: int) -> str:
 
 def max_length(limit: int) -> str:
     """The model constraint's wording for a text over its length quota."""
-    return f"Member must have length less than or equal to {limit}"
+    return CONSTRAINTS["max_length"].format(limit)
 
 
 # -- repositories -------------------------------------------------------------------------------
@@ -286,3 +282,64 @@ def below_minimum(value: int) -> str:
 
 def too_many_rules(limit: int, count: int) -> str:
     return f"array is too long: must have at most {limit} elements but instance has {count} elements"
+
+
+# -- scanning ---------------------------------------------------------------------------------
+
+
+def scan_not_found(digest: str, tag: str, name: str, registry_id: str) -> str:
+    return (
+        f"Image scan does not exist for the image with '{{imageDigest:'{digest}', imageTag:'{tag}'}}' in "
+        f"{_within_repository(name, registry_id)}"
+    )
+
+
+MANUAL_SCAN_UNDER_ENHANCED = (
+    "Manual image scans are not supported when the registry is configured for enhanced scanning"
+)
+IMAGE_ARCHIVED_SCAN = "The specified image is archived and cannot be scanned."
+UNSUPPORTED_SCAN_TYPE = "The image is of a type that cannot be scanned."
+SCAN_LIMIT = "The scan quota per image has been exceeded. Wait and try again."
+
+
+def duplicate_scan_frequency(frequency: str) -> str:
+    return f"Duplicate scan frequency {frequency} in scanning rules"
+
+
+def scan_frequency_unsupported(frequency: str, scan_type: str) -> str:
+    return f"Scan frequency {frequency} is not supported for scan type {scan_type}"
+
+
+# -- registry settings --------------------------------------------------------------------------
+
+
+def registry_policy_not_found(registry_id: str) -> str:
+    return f"Registry policy does not exist in the registry with id '{registry_id}'"
+
+
+INVALID_REGISTRY_POLICY = "Invalid registry policy provided"
+
+
+def setting_values(name: str, values: list[str] | tuple[str, ...]) -> str:
+    return f"Valid values for {name} are: [{', '.join(values)}]"
+
+
+# -- repository creation templates ----------------------------------------------------------------
+
+
+def template_not_found(prefix: str, registry_id: str) -> str:
+    return f"The repository creation template with prefix '{prefix}' does not exist in {_registry(registry_id)}"
+
+
+def template_exists(prefix: str, registry_id: str) -> str:
+    return f"The repository creation template with prefix '{prefix}' already exists in {_registry(registry_id)}"
+
+
+def _registry(registry_id: str) -> str:
+    return f"the registry with id '{registry_id}'"
+
+
+KMS_KEY_ONLY_WITH_KMS = "kmsKey can only be specified when encryptionType is KMS or KMS_DSSE"
+RESERVED_TAG_KEY = "Tag keys starting with 'aws:' are reserved for system use"
+INVALID_ROLE_ARN = "Invalid role ARN provided"
+ROLE_OTHER_ACCOUNT = "The role must be in the same account as the registry"
