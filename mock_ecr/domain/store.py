@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -79,8 +79,6 @@ class Backend:
     def __init__(self) -> None:
         self._stores: dict[RegistryKey, RegistryStore] = {}
         self._lock = threading.Lock()
-        #: callbacks run when the activation ends (URL routes...); blobs and uploads need none
-        self.cleanups: list[Callable[[], None]] = []
         self.quotas = Quotas()
         #: the layer download URLs issued for this backend's blobs
         self.layer_urls = LayerUrls()
@@ -124,8 +122,6 @@ class Backend:
 
     def close(self) -> None:
         self.layer_urls.close()
-        while self.cleanups:
-            self.cleanups.pop()()
         for store in self.stores():
             store.close()
 
