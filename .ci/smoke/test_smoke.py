@@ -10,7 +10,8 @@ from pathlib import Path
 import boto3
 
 import mock_ecr
-from mock_ecr import MockECR, mock_ecr as mock_ecr_factory
+from mock_ecr import MockECR
+from mock_ecr import mock_ecr as mock_ecr_factory
 
 
 def test_the_installed_wheel_is_what_runs():
