@@ -10,13 +10,18 @@ import functools
 import inspect
 import os
 import unittest
-from collections.abc import Callable
-from typing import Any, TypeVar, overload
+from collections.abc import Callable, Sequence
+from types import EllipsisType
+from typing import Any, Literal, TypeVar, overload
 
 from .api import Backend, lifecycle
+from .api.lifecycle import ExpiredImage
 from .domain.quotas import Quotas
+from .tooling import display
 from .tooling.faults import Fault
+from .tooling.inspection import RegistryState
 from .tooling.recording import CallLog
+from .tooling.seeding import DEFAULT_LAYER_SIZE, PushedImage
 from .transports.inprocess import ACCOUNT_ENV, DEFAULT_ACCOUNT_ID, FAKE_CREDENTIALS, Activation, join, leave
 
 __all__ = ["FAKE_CREDENTIALS", "MockECR", "mock_ecr"]
@@ -25,14 +30,22 @@ T = TypeVar("T")
 
 
 class MockECR:
-    """A mock of Amazon ECR; use as decorator, context manager, or with start()/stop()."""
+    """A mock of Amazon ECR; use as decorator, context manager, or with start()/stop().
+
+    ``start()`` is idempotent: starting a mock that ``start()`` already started does
+    nothing, and one ``stop()`` ends it, so re-running a notebook cell that calls
+    ``m.start()`` cannot leave the mock needing two stops. Each ``with m:`` (and each
+    decorated call) is its own entry, ended by its own exit, and may nest.
+    """
 
     def __init__(self, *, account_id: str | None = None, quotas: dict[str, int] | None = None) -> None:
         self._account_id = account_id
         #: quota values this mock sets while active (checked now, so a typo fails here)
         self.quota_overrides = Quotas.checked(quotas)
         self._activation: Activation | None = None
+        #: open ``with`` entries, and whether ``start()`` holds the mock started
         self._depth = 0
+        self._started = False
 
     # -- activation -------------------------------------------------------------------
     @property
@@ -41,25 +54,54 @@ class MockECR:
         return self._account_id or os.environ.get(ACCOUNT_ENV) or DEFAULT_ACCOUNT_ID
 
     def start(self) -> "MockECR":
+        """Activate the mock until ``stop()``; on a mock ``start()`` already started, do nothing."""
+        if not self._started:
+            self._activation = join(self)
+            self._started = True
+        return self
+
+    def stop(self) -> None:
+        """End what ``start()`` began (or, without one, the innermost ``with`` entry)."""
+        if self._started:
+            leave(self)
+            self._started = False
+        elif self._depth:
+            leave(self)
+            self._depth -= 1
+        else:
+            raise RuntimeError("stop() called on a mock_ecr that is not started")
+
+    @property
+    def active(self) -> bool:
+        return self._started or self._depth > 0
+
+    def __enter__(self) -> "MockECR":
         self._activation = join(self)
         self._depth += 1
         return self
 
-    def stop(self) -> None:
-        if self._depth == 0:
-            raise RuntimeError("stop() called on a mock_ecr that is not started")
-        leave(self)
-        self._depth -= 1
-
-    @property
-    def active(self) -> bool:
-        return self._depth > 0
-
-    def __enter__(self) -> "MockECR":
-        return self.start()
-
     def __exit__(self, *exc_info: object) -> None:
-        self.stop()
+        if self._depth:  # zero when the block stopped the mock itself
+            leave(self)
+            self._depth -= 1
+
+    def __repr__(self) -> str:
+        account = f"account {self.account_id}"
+        if not self.active or self._activation is None:
+            return f"<MockECR inactive, {account}>"
+        activation = self._activation
+        held = display.holdings(self.registries())
+        calls = display.plural(len(activation.calls), "call")
+        return f"<MockECR active, {account}, region {activation.default_region()}: {held}, {calls}>"
+
+    def _repr_html_(self) -> str:
+        if not self.active or self._activation is None:
+            return f"<p>{display.html.escape(repr(self))}</p>"
+        registries = self.registries()
+        total = display.counts(registries)["images"]
+        repositories = [repository for registry in registries for repository in registry.repositories.values()]
+        rows = display.image_rows(repositories)
+        return display.table(repr(self), display.IMAGE_COLUMNS, rows, total, "image")
 
     # -- decoration -------------------------------------------------------------------
     @overload
@@ -163,7 +205,7 @@ class MockECR:
         operation: str,
         code: str,
         *,
-        count: int | None | object = ...,
+        count: int | None | EllipsisType = ...,
         message: str | None = None,
         region: str | None = None,
         account_id: str | None = None,
@@ -192,14 +234,34 @@ class MockECR:
         """Drop all registries, recorded calls and injected errors; the mock stays active."""
         self._require_active().reset()
 
-    def push_image(self, repository_name: str, tag: str | None = None, **options: Any) -> Any:
-        """Push a valid image through the ECR API; returns a ``PushedImage``. See ``seeding.push_image``."""
+    def push_image(
+        self,
+        repository_name: str,
+        tag: str | None = None,
+        *,
+        layers: int | Sequence[bytes] = 2,
+        layer_size: int = DEFAULT_LAYER_SIZE,
+        media_type: Literal["docker", "oci"] = "docker",
+        region: str | None = None,
+        account_id: str | None = None,
+        create_repository: bool = True,
+    ) -> PushedImage:
+        """Push a valid image through the ECR API, as a client would; see ``seeding.push_image``.
+
+        ``layers``: a number of random layers of ``layer_size`` bytes, or the layers' bytes.
+        ``region`` / ``account_id`` choose the registry; ``create_repository`` creates the
+        repository when it is missing.
+        """
         from .tooling.seeding import push_image
 
         session = self._require_active().session
-        return push_image(session.backend, self.account_id, session.region, repository_name, tag, **options)
+        return push_image(
+            session.backend, self.account_id, session.region, repository_name, tag, layers=layers,
+            layer_size=layer_size, media_type=media_type, region=region, account_id=account_id,
+            create_repository=create_repository,
+        )
 
-    def state(self, *, region: str | None = None, account_id: str | None = None) -> Any:
+    def state(self, *, region: str | None = None, account_id: str | None = None) -> RegistryState:
         """A read-only snapshot of one registry (default: this mock's account, default region)."""
         from .tooling.inspection import registry_state
 
@@ -208,7 +270,7 @@ class MockECR:
             activation.backend, account_id or self.account_id, region or activation.default_region()
         )
 
-    def registries(self) -> Any:
+    def registries(self) -> tuple[RegistryState, ...]:
         """Read-only snapshots of every registry that holds anything."""
         from .tooling.inspection import all_registries
 
@@ -216,7 +278,7 @@ class MockECR:
 
     def apply_lifecycle_policies(
         self, *, region: str | None = None, account_id: str | None = None, repository_name: str | None = None
-    ) -> list[Any]:
+    ) -> list[ExpiredImage]:
         """Run the stored lifecycle policies now, as ECR does in the background within a day.
 
         Selects repositories by region, registry account and name (each ``None`` for all),

@@ -20,6 +20,13 @@ def ecr_mock() -> Iterator[MockECR]:
 @pytest.fixture
 def ecr_client(ecr_mock: MockECR) -> Any:
     """A boto3 ECR client in us-east-1, answered by ``ecr_mock``."""
-    import boto3
+    try:
+        import boto3
+    except ImportError:
+        pytest.fail(
+            "the ecr_client fixture needs boto3, which is not installed: pip install boto3 "
+            "(or use the ecr_mock fixture with a client of your own)",
+            pytrace=False,
+        )
 
     return boto3.client("ecr", region_name="us-east-1")

@@ -160,14 +160,46 @@ def test_nested_activations_share_state():
         assert sorted(_names(_client())) == ["inner", "outer"]
 
 
-def test_same_mock_started_twice_needs_two_stops():
+def test_starting_a_started_mock_again_changes_nothing():
+    # a notebook cell that calls m.start() may run twice: one stop() still ends the mock
     m = mock_ecr()
-    m.start()
-    m.start()
+    assert m.start() is m
+    _client().create_repository(repositoryName="kept")
+    assert m.start() is m
+    assert _names(_client()) == ["kept"]  # the second start did not start over
     m.stop()
-    assert m.active
-    _client().create_repository(repositoryName="still-active")
-    m.stop()
+    assert not m.active
+    assert os.environ.get("AWS_ACCESS_KEY_ID") != FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"]
+    with pytest.raises(RuntimeError, match="not started"):
+        m.stop()
+
+
+def test_with_entries_of_one_mock_nest():
+    m = mock_ecr()
+    with m:
+        with m:
+            _client().create_repository(repositoryName="inner")
+        assert m.active and _names(_client()) == ["inner"]
+    assert not m.active
+
+
+def test_with_block_inside_a_start_leaves_it_started():
+    m = mock_ecr().start()
+    try:
+        with m:
+            _client().create_repository(repositoryName="kept")
+        assert m.active and _names(_client()) == ["kept"]
+    finally:
+        m.stop()
+    assert not m.active
+
+
+def test_stop_inside_a_with_block_ends_the_start_not_the_block():
+    m = mock_ecr()
+    with m:
+        m.start()
+        m.stop()
+        assert m.active  # the with entry still holds it
     assert not m.active
 
 

@@ -128,6 +128,16 @@ class Fault:
     active: bool = True
     _random: random.Random | None = field(default=None, repr=False)
 
+    def __repr__(self) -> str:
+        where = "".join(
+            f", {name} {value}"
+            for name, value in (("rate", self.rate), ("region", self.region), ("account", self.account_id))
+            if value is not None
+        )
+        left = "no limit" if self.remaining is None else f"{self.remaining} left"
+        state = "active" if self.active else "inactive"
+        return f"<Fault {self.operation} -> {self.code}: {left}, fired {self.fired}{where}, {state}>"
+
     def applies(self, region: str, registry: Callable[[], str]) -> bool:
         if self.region is not None and self.region != region:
             return False

@@ -19,6 +19,7 @@ from typing import Any
 from ..domain.images.index import Image
 from ..domain.repositories import Repository
 from ..domain.store import Backend, RegistryStore
+from . import display
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,15 @@ class ImageState:
     layer_digests: tuple[str, ...]
     #: digests of the child manifests of a manifest list / index
     child_digests: tuple[str, ...]
+
+    def __repr__(self) -> str:
+        return (
+            f"<ImageState {display.short_digest(self.digest)} {display.tags(self.tags)} "
+            f"{display.size(self.size)} pushed {display.when(self.pushed_at)}>"
+        )
+
+    def _repr_html_(self) -> str:
+        return display.table("image", display.IMAGE_COLUMNS[1:], [display.image_row("", self)[1:]], 1, "image")
 
 
 @dataclass(frozen=True)
@@ -99,6 +109,20 @@ class RepositoryState:
                 return image
         raise KeyError(f"no image tagged or with digest {reference!r} in repository {self.name!r}")
 
+    def _headline(self) -> str:
+        total = sum(image.size for image in self.images)
+        extra = f", {display.plural(len(self.uploads), 'upload')} in progress" if self.uploads else ""
+        return f"{display.plural(len(self.images), 'image')}, {display.size(total)}{extra}"
+
+    def __repr__(self) -> str:
+        head = f"RepositoryState {self.name} ({self.registry_id}, {self.region}): {self._headline()}"
+        return "\n".join([head, *display.image_lines(self)])
+
+    def _repr_html_(self) -> str:
+        caption = f"repository {self.name} ({self.registry_id}, {self.region}): {self._headline()}"
+        rows = display.image_rows([self])
+        return display.table(caption, display.IMAGE_COLUMNS, rows, len(self.images), "image")
+
 
 @dataclass(frozen=True)
 class RegistryState:
@@ -129,6 +153,29 @@ class RegistryState:
                 f"no repository {name!r} in registry {self.account_id} ({self.region}); "
                 f"repositories: {list(self.repositories)}"
             ) from None
+
+    def _headline(self) -> str:
+        count = display.counts([self])
+        return (
+            f"{self.account_id} {self.region}: {display.plural(count['repositories'], 'repository')}, "
+            f"{display.plural(count['images'], 'image')}"
+        )
+
+    def __repr__(self) -> str:
+        rows = []
+        for repository in display.first(self.repositories.values()):
+            images = repository.images
+            newest_tags = [tag for image in reversed(images) for tag in image.tags]
+            size = display.size(sum(image.size for image in images))
+            shown = display.tags(newest_tags) if images else "-"
+            rows.append((repository.name, display.plural(len(images), "image"), size, shown))
+        listed = display.lines(display.columns(rows), len(self.repositories), "repository")
+        return "\n".join([f"RegistryState {self._headline()}", *listed])
+
+    def _repr_html_(self) -> str:
+        total = display.counts([self])["images"]
+        rows = display.image_rows(self.repositories.values())
+        return display.table(f"registry {self._headline()}", display.IMAGE_COLUMNS, rows, total, "image")
 
 
 def registry_state(backend: Backend, account_id: str, region: str) -> RegistryState:

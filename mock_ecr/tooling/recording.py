@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
+from . import display
+
 #: request members whose values are layer bytes: the log keeps their size, not a copy
 _BLOB_MEMBERS = ("layerPartBlob",)
 
@@ -35,6 +37,9 @@ class Call(NamedTuple):
     @property
     def ok(self) -> bool:
         return self.error_code is None
+
+    def __repr__(self) -> str:
+        return f"<Call {display.call_summary(self)}>"
 
 
 class CallLog:
@@ -82,7 +87,17 @@ class CallLog:
         return any(call.operation == name for call in self._snapshot())
 
     def __repr__(self) -> str:
-        return f"<CallLog {self.operations()!r}>"
+        calls = self._snapshot()
+        head = f"CallLog: {display.plural(len(calls), 'call')}"
+        if display.failed(calls):
+            head += f", {display.failed(calls)} failed"
+        rows = list(display.first(display.call_rows(calls)))
+        return "\n".join([head, *display.lines(display.columns(rows), len(calls), "call")])
+
+    def _repr_html_(self) -> str:
+        calls = self._snapshot()
+        caption = f"{display.plural(len(calls), 'call')}, {display.failed(calls)} failed"
+        return display.table(caption, display.CALL_COLUMNS, display.call_rows(calls), len(calls), "call")
 
     def _snapshot(self) -> list[Call]:
         return self._calls.copy()

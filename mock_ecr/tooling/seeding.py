@@ -62,6 +62,13 @@ class PushedImage:
     #: the sum of the layer sizes (``imageSizeInBytes`` of DescribeImages)
     size: int
 
+    def __repr__(self) -> str:
+        tag = f":{self.tag}" if self.tag is not None else ""
+        return (
+            f"<PushedImage {self.repository_name}{tag} {self.digest[:19]} {len(self.layer_digests)} layers, "
+            f"{self.size} bytes ({self.registry_id}, {self.region})>"
+        )
+
     @property
     def image_id(self) -> dict[str, str]:
         """The ``imageId`` ECR actions take: digest, and tag if one was pushed."""
