@@ -762,12 +762,77 @@ def machine() -> str:
             f"moto {moto_version}")
 
 
+# -- aiobotocore ------------------------------------------------------------------------------------
+def aio_phase(cfg: argparse.Namespace) -> dict[str, list[dict[str, float]]] | None:
+    """aiobotocore calls/s through mock_ecr and through an aiobotocore floor (a ``before-send``
+    handler answering ``{}``, built once), on the simple-call phases; interleaved rounds."""
+    try:
+        import asyncio
+
+        import aiobotocore.session
+        from aiobotocore.awsrequest import AioAWSResponse
+    except ImportError:
+        return None
+    from mock_ecr import mock_ecr
+
+    class Canned:
+        async def read(self, amt: Any = None) -> bytes:
+            return b"{}"
+
+    def floor_answer(request: Any, **_: Any) -> Any:
+        response = AioAWSResponse(request.url, 200, {"x-amzn-RequestId": "0"}, Canned())
+        response._content = b"{}"
+        return response
+
+    async def calls(floor: bool, count: int) -> dict[str, float]:
+        session = aiobotocore.session.get_session()
+        async with session.create_client("ecr", region_name=REGION) as client:
+            if floor:
+                client.meta.events.register("before-send.ecr", floor_answer)
+            await client.create_repository(repositoryName="bench/warm-up")
+            out = {}
+            names = [f"bench/aio-{i:04d}" for i in range(count)]
+            t0 = time.perf_counter()
+            for name in names:
+                await client.create_repository(repositoryName=name)
+            out["create_repository"] = count / (time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            for name in names:
+                await client.describe_repositories(repositoryNames=[name])
+            out["describe_repositories"] = count / (time.perf_counter() - t0)
+            return out
+
+    rounds: dict[str, list[dict[str, float]]] = defaultdict(list)
+    for _ in range(cfg.rounds):
+        with mock_ecr():
+            rounds["mock_ecr"].append(asyncio.run(calls(False, cfg.repos)))
+        rounds["floor"].append(asyncio.run(calls(True, cfg.repos)))
+    return rounds
+
+
+def print_aio_report(rounds: dict[str, list[dict[str, float]]] | None) -> None:
+    if rounds is None:
+        print("\naiobotocore: not installed (pip install -e '.[aio]'), phase skipped")
+        return
+    import aiobotocore
+
+    print(f"\naiobotocore {aiobotocore.__version__}, botocore {botocore.__version__}: calls/s, median of rounds")
+    print(f"{'phase':36} {'mock_ecr':>10} {'floor':>10} {'mock/floor':>11}")
+    for key in ("create_repository", "describe_repositories"):
+        mock = median([r[key] for r in rounds["mock_ecr"]])
+        floor = median([r[key] for r in rounds["floor"]])
+        ratio = median([m[key] / f[key] for m, f in zip(rounds["mock_ecr"], rounds["floor"], strict=True)])
+        verdict = "met" if ratio >= 0.8 else "**missed**"
+        print(f"{key:36} {fmt(mock):>10} {fmt(floor):>10} {fmt_ratio(ratio):>11}  target >= 0.80x: {verdict}")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="smaller workload, one round (about half a minute)")
     parser.add_argument("--big", action="store_true", help="also push a 1 GiB layer (mock_ecr and floor)")
     parser.add_argument("--rounds", type=int, default=None, help="interleaved rounds (default 5; --quick: 1)")
     parser.add_argument("--no-moto", action="store_true", help="leave moto out even if it is installed")
+    parser.add_argument("--aio-only", action="store_true", help="run only the aiobotocore phase")
     parser.add_argument("--blob-child", help=argparse.SUPPRESS)
     parser.add_argument("--blob-mib", type=int, default=64, help=argparse.SUPPRESS)
     parser.add_argument("--part-mib", type=int, default=8, help=argparse.SUPPRESS)
@@ -784,6 +849,9 @@ def main(argv: list[str] | None = None) -> None:
     cfg.scale = [1000, 4000, 16000]
     cfg.load_before = f"{os.getloadavg()[0]:.2f}"
 
+    if cfg.aio_only:
+        print_aio_report(aio_phase(cfg))
+        return
     targets = make_targets(cfg.no_moto)
     rounds: dict[str, list[dict[str, float]]] = defaultdict(list)
     activation: dict[str, list[float]] = defaultdict(list)
@@ -806,6 +874,7 @@ def main(argv: list[str] | None = None) -> None:
             cfg.big_results[name] = run_blob(name, 1024, cfg.part_mib)
             print(f"1 GiB {name}: {cfg.big_results[name]['seconds']:.1f} s", file=sys.stderr, flush=True)
     print_report(rounds, activation, blobs, cfg)
+    print_aio_report(aio_phase(cfg))
     print(f"\ntotal {time.perf_counter() - started:.0f} s", file=sys.stderr)
 
 

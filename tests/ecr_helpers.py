@@ -114,3 +114,11 @@ def put_manifest(client: Any, repository: str, text: str, *, tag: str | None = N
     if tag is not None:
         params["imageTag"] = tag
     return client.put_image(repositoryName=repository, imageManifest=text, **_registry(registry_id), **params)
+
+
+def send_raw(client: Any, request: Any) -> Any:
+    """Send a prepared request as botocore's endpoint would, answered by the active mock's botocore door."""
+    from mock_ecr.transports import botocore as door
+
+    assert door._active is not None, "no mock_ecr is active"
+    return door._active.bound(client._endpoint)._send(request)

@@ -28,7 +28,7 @@ from mock_ecr.api import shapes
 from mock_ecr.api.lifecycle import apply_lifecycle_policies
 from mock_ecr.wire.patterns import compile_fullmatch, is_linear
 
-from .ecr_helpers import DOCKER_MANIFEST, DOCKER_SCHEMA1, DOCKER_SCHEMA1_SIGNED, digest_of, push_image
+from .ecr_helpers import DOCKER_MANIFEST, DOCKER_SCHEMA1, DOCKER_SCHEMA1_SIGNED, digest_of, push_image, send_raw
 
 TARGET = "AmazonEC2ContainerRegistry_V20150921."
 MODEL = botocore.session.get_session().get_service_model("ecr")
@@ -55,7 +55,7 @@ def raw(client: Any, target: str | None, body: bytes | str, content_type: str | 
         body = body.encode("utf-8", "surrogatepass")
     request = AWSPreparedRequest("POST", "https://api.ecr.us-east-1.amazonaws.com/", sent, body, False)
     SENT[0] += 1
-    response = client._endpoint._send(request)
+    response = send_raw(client, request)
     return response.status_code, json.loads(response.content)
 
 

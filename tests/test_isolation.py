@@ -264,9 +264,8 @@ def test_environment_restored_after_an_exception_in_every_activation_form(real_l
 def _global_hooks() -> tuple[Any, ...]:
     from botocore.signers import RequestSigner
 
-    return (
-        Endpoint._send, HTTPAdapter.send, RequestSigner.get_auth_instance, intercept._active, activation._activation
-    )
+    return (Endpoint._send, Endpoint.make_request, HTTPAdapter.send, requests.Session.get_adapter,
+            RequestSigner.get_auth_instance, intercept._active, activation._activation)
 
 
 def test_state_does_not_leak_between_activations_in_sequence():

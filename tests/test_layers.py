@@ -678,17 +678,18 @@ def test_an_edited_url_is_refused(ecr_client, repo):
     assert _s3_error(unsigned) == {"Code": "AccessDenied", "Message": "Access Denied"}
 
 
-def test_responses_starts_lazily_and_stops_with_the_mock():
-    original = HTTPAdapter.send
+def test_the_router_starts_lazily_and_stops_with_the_mock():
+    original_send, original_get_adapter = HTTPAdapter.send, requests.Session.get_adapter
     with mock_ecr():
         client = boto3.client("ecr", region_name="us-east-1")
         client.create_repository(repositoryName="app")
         (layer,) = push_image(client, "app", [b"layer"])
-        assert HTTPAdapter.send is original
+        assert requests.Session.get_adapter is original_get_adapter
         url = _download_url(client, "app", layer)
-        assert HTTPAdapter.send is not original
+        assert requests.Session.get_adapter is not original_get_adapter
         assert requests.get(url).content == b"layer"
-    assert HTTPAdapter.send is original
+        assert HTTPAdapter.send is original_send  # what responses patches is left alone
+    assert requests.Session.get_adapter is original_get_adapter
 
 
 def test_a_responses_mock_of_the_code_under_test_keeps_working():

@@ -12,6 +12,7 @@ from mock_ecr.api import HANDLERS
 from mock_ecr.errors import ERRORS_BY_CODE, ECRError, error_class
 from mock_ecr.wire.model import service_model
 
+from .ecr_helpers import send_raw
 from .scenario import run_every_operation
 from .shape_check import check_output
 
@@ -64,7 +65,7 @@ def _raw(ecr_client, target: str | None, body: bytes) -> tuple[int, dict]:
     if target is not None:
         headers["X-Amz-Target"] = target
     request = AWSPreparedRequest("POST", "https://api.ecr.us-east-1.amazonaws.com/", headers, body, False)
-    response = ecr_client._endpoint._send(request)
+    response = send_raw(ecr_client, request)
     return response.status_code, json.loads(response.content)
 
 

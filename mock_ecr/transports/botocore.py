@@ -1,23 +1,41 @@
-"""The botocore door: ECR requests leaving botocore are answered in-process.
+"""The botocore door: ECR calls made while a mock is active are answered in-process.
 
-``botocore.endpoint.Endpoint._send`` is the last step before a prepared, signed request
-goes to urllib3. Replacing it on the class while a mock is active reaches every client
-(any session, created before or after activation) and leaves botocore's serializing,
-signing, retrying and parsing exactly as they are against AWS. Requests of other services
-fall through to the original method untouched. This module only converts botocore's
-objects to and from the gateway's.
+One class attribute is replaced while a mock is active: ``botocore.endpoint.Endpoint.make_request``,
+the step every API call of every client takes once (aiobotocore's ``AioEndpoint`` inherits it),
+before any signing, sending or retrying. For an ECR endpoint it runs the call on a *bound
+copy* of the endpoint that belongs to the activation:
+
+* its emitter passes every event to the client's own emitter, so serializing, signing,
+  retries, ``before-send`` and ``before-parse`` hooks, paginators and waiters run exactly as
+  against AWS; then it answers ``before-send`` itself, ahead of any other answer, so
+  ``Endpoint._send`` is never reached (moto's ``before-send`` stubber, if loaded, is told to
+  stand aside for these requests: see ``_guard_moto``);
+* the call's signing context carries the mock's fake credentials, which botocore's signer
+  prefers to the client's own: a client made before the mock, with real keys or none, signs
+  ECR calls with the fake ones, and nothing resolves or refreshes real credentials.
+
+Everything a call needs after ``make_request`` is bound to that call, not to a class, so the
+class attribute can be put back the moment the mock stops. A call still in flight then (in a
+retry back-off, or in another thread) keeps its bound copy: its next attempt is signed with the
+fake credentials and fails with ``MockECRStoppedError`` (a ``BotoCoreError``) instead of being
+sent. Calls of other services go to whatever ``make_request`` was installed before the mock.
 """
 
 from __future__ import annotations
 
+import copy
 import inspect
+import sys
+import threading
+import weakref
 from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from botocore.awsrequest import AWSResponse
 from botocore.credentials import Credentials
 from botocore.endpoint import Endpoint
-from botocore.signers import RequestSigner
+from botocore.exceptions import BotoCoreError
 
 from ..gateway import HttpRequest, route
 
@@ -25,9 +43,62 @@ if TYPE_CHECKING:
     from ..session import Session
 
 ENDPOINT_PREFIX = "api.ecr"
+_BEFORE_SEND = "before-send."
 
-_original_send: Callable[[Endpoint, Any], AWSResponse] = Endpoint._send  # type: ignore[attr-defined]
-_active: Session | None = None
+
+class MockECRStoppedError(BotoCoreError):
+    """An ECR call began under mock_ecr and was still retrying when the mock stopped."""
+
+    fmt = "mock_ecr stopped while this ECR call was in flight; the request was not sent: {reason}"
+
+
+class Door:
+    """One activation's botocore door: its session, its fake credentials, its bound endpoints."""
+
+    def __init__(self, session: Session, credentials: dict[str, str]) -> None:
+        self.session = session
+        self.credentials = credentials
+        self.closed = False
+        self.sync_credentials = Credentials(
+            credentials["AWS_ACCESS_KEY_ID"], credentials["AWS_SECRET_ACCESS_KEY"], credentials["AWS_SESSION_TOKEN"]
+        )
+        self._async_credentials: Any = None
+        #: client endpoint -> its copy bound to this door
+        self._bound: weakref.WeakKeyDictionary[Endpoint, Endpoint] = weakref.WeakKeyDictionary()
+        self._lock = threading.Lock()
+
+    def bound(self, endpoint: Endpoint) -> Endpoint:
+        bound = self._bound.get(endpoint)
+        if bound is None:
+            with self._lock:
+                bound = self._bound.get(endpoint)
+                if bound is None:
+                    bound = self._bound[endpoint] = _bind(endpoint, self)
+        return bound
+
+    def credentials_for(self, endpoint: Endpoint) -> Any:
+        if not _is_async(type(endpoint)):
+            return self.sync_credentials
+        if self._async_credentials is None:
+            from . import aiobotocore as aio_door
+
+            self._async_credentials = aio_door.credentials(self.credentials)
+        return self._async_credentials
+
+    def check_open(self) -> None:
+        if self.closed:
+            raise MockECRStoppedError(reason="it would have gone to AWS")
+
+    def answer(self, request: Any) -> Any:
+        """The gateway's answer to one prepared request, as the raw status, headers and body."""
+        self.check_open()
+        try:
+            response = route(self.session, HttpRequest(request.method, request.url, request.headers, request.body))
+            return response.status, response.headers, response.read()
+        except Exception as error:
+            if self.closed:  # the session was closed under the call
+                raise MockECRStoppedError(reason=f"{type(error).__name__}: {error}") from error
+            raise
 
 
 class _Body:
@@ -42,49 +113,156 @@ class _Body:
         yield self.data
 
 
-def _patched_send(self: Endpoint, request: Any) -> AWSResponse:
-    session = _active
-    if session is None or self._endpoint_prefix != ENDPOINT_PREFIX:  # type: ignore[attr-defined]
-        return _original_send(self, request)
-    return answer(session, request)
+def answer(door: Door, request: Any) -> AWSResponse:
+    """One prepared botocore request answered through the gateway, as botocore's response."""
+    status, headers, body = door.answer(request)
+    response = AWSResponse(request.url, status, headers, _Body(body))
+    response._content = body  # type: ignore[attr-defined]
+    return response
 
 
-def answer(session: Session, request: Any) -> AWSResponse:
-    """Run one prepared botocore request through the gateway; botocore's response object back."""
-    response = route(session, HttpRequest(request.method, request.url, request.headers, request.body))
-    body = response.read()
-    aws_response = AWSResponse(request.url, response.status, response.headers, _Body(body))  # type: ignore[arg-type]
-    aws_response._content = body  # type: ignore[attr-defined]
-    return aws_response
+class _Emitter:
+    """A client's emitter, except that ``before-send`` is answered by the door."""
+
+    __slots__ = ("_emitter", "_answer", "_door")
+
+    def __init__(self, emitter: Any, answer: Callable[[Any], Any], door: Door) -> None:
+        self._emitter = emitter
+        self._answer = answer
+        self._door = door
+
+    def emit(self, event_name: str, **kwargs: Any) -> Any:
+        if not event_name.startswith(_BEFORE_SEND):
+            return self._emitter.emit(event_name, **kwargs)
+        self._door.check_open()  # a request of a stopped mock is not sent, nor shown as sent
+        token = answering.set(True)
+        try:
+            others = self._emitter.emit(event_name, **kwargs)
+        finally:
+            answering.reset(token)
+        return [(self._answer, self._answer(kwargs["request"])), *others]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._emitter, name)
 
 
-_original_get_auth_instance = RequestSigner.get_auth_instance
-#: botocore releases whose signer takes per-request credentials can be told to sign with ours
-_SIGNER_TAKES_CREDENTIALS = "request_credentials" in inspect.signature(_original_get_auth_instance).parameters
-_fake_credentials: Credentials | None = None
+#: set while the client's own ``before-send`` handlers run for a request the mock answers
+answering: ContextVar[bool] = ContextVar("mock_ecr_answering", default=False)
+
+_ASYNC: dict[type, bool] = {}
 
 
-def _patched_get_auth_instance(self: RequestSigner, *args: Any, **kwargs: Any) -> Any:
-    """ECR requests made while the mock is active sign with the mock's fake credentials, also
-    those of clients created before it (with real credentials, or none at all)."""
-    if _active is not None and self._service_id == "ECR":  # type: ignore[attr-defined]
-        kwargs["request_credentials"] = _fake_credentials
-    return _original_get_auth_instance(self, *args, **kwargs)
+def _is_async(cls: type) -> bool:
+    """aiobotocore's endpoints (told apart without importing aiobotocore)."""
+    known = _ASYNC.get(cls)
+    if known is None:
+        known = _ASYNC[cls] = inspect.iscoroutinefunction(getattr(cls, "_send_request", None))
+    return known
 
 
-def install(session: Session, credentials: dict[str, str]) -> None:
-    global _active, _fake_credentials
-    _active = session
-    Endpoint._send = _patched_send  # type: ignore[attr-defined]
-    if _SIGNER_TAKES_CREDENTIALS:
-        _fake_credentials = Credentials(
-            credentials["AWS_ACCESS_KEY_ID"], credentials["AWS_SECRET_ACCESS_KEY"], credentials["AWS_SESSION_TOKEN"]
-        )
-        RequestSigner.get_auth_instance = _patched_get_auth_instance  # type: ignore[method-assign]
+def _bind(endpoint: Endpoint, door: Door) -> Endpoint:
+    bound = copy.copy(endpoint)
+    emitter = endpoint._event_emitter  # type: ignore[attr-defined]
+    if _is_async(type(endpoint)):
+        from . import aiobotocore as aio_door
+
+        respond: Callable[[Any], Any] = aio_door.responder(door)
+        bound._event_emitter = aio_door.Emitter(emitter, respond, door)  # type: ignore[attr-defined]
+    else:
+
+        def respond(request: Any) -> AWSResponse:
+            return answer(door, request)
+
+        bound._event_emitter = _Emitter(emitter, respond, door)  # type: ignore[attr-defined]
+    bound._send = respond  # type: ignore[attr-defined] # never reached: before-send answers first
+    return bound
+
+
+# -- the one class attribute ------------------------------------------------------------------
+_active: Door | None = None
+_previous: Callable[..., Any] | None = None
+_lock = threading.Lock()
+
+
+def _make_request(self: Endpoint, operation_model: Any, request_dict: dict[str, Any]) -> Any:
+    door = _active
+    previous = _previous
+    if previous is None:  # a stale reference to this function, called after the mock stopped
+        previous = _ORIGINAL_MAKE_REQUEST
+    if door is None or self._endpoint_prefix != ENDPOINT_PREFIX:  # type: ignore[attr-defined]
+        return previous(self, operation_model, request_dict)
+    if _moto_previous is None and _MOTO in sys.modules:
+        _guard_moto()
+    context = request_dict["context"]
+    signing = dict(context.get("signing") or ())
+    signing["request_credentials"] = door.credentials_for(self)
+    context["signing"] = signing
+    return previous(door.bound(self), operation_model, request_dict)
+
+
+_ORIGINAL_MAKE_REQUEST: Callable[..., Any] = Endpoint.make_request
+
+
+# -- moto side by side ---------------------------------------------------------------------------
+_MOTO = "moto.core.botocore_stubber"
+_moto_previous: Callable[..., Any] | None = None
+_moto_guard: Callable[..., Any] | None = None
+
+
+def _moto_stands_aside(previous: Callable[..., Any]) -> Callable[..., Any]:
+    def __call__(self: Any, event_name: str, request: Any, **kwargs: Any) -> Any:
+        if answering.get():
+            return None  # an ECR request mock_ecr answers: not moto's to answer (or to store)
+        return previous(self, event_name, request, **kwargs)
+
+    return __call__
+
+
+def _guard_moto() -> None:
+    """moto answers at ``before-send`` too: while a mock is active, it leaves ECR to mock_ecr."""
+    global _moto_previous, _moto_guard
+    stubber = getattr(sys.modules.get(_MOTO), "BotocoreStubber", None)
+    with _lock:
+        if stubber is None or _moto_previous is not None or _active is None:
+            return
+        _moto_previous = stubber.__dict__["__call__"]
+        stubber.__call__ = _moto_guard = _moto_stands_aside(_moto_previous)
+
+
+def _unguard_moto() -> None:
+    global _moto_previous, _moto_guard
+    if _moto_previous is None:
+        return
+    stubber = sys.modules[_MOTO].BotocoreStubber
+    if stubber.__dict__["__call__"] is _moto_guard:
+        stubber.__call__ = _moto_previous
+    _moto_previous = _moto_guard = None
+
+
+def install(session: Session, credentials: dict[str, str]) -> Door:
+    """Answer ECR calls from ``session`` until ``uninstall``; chains to the installed ``make_request``."""
+    global _active, _previous
+    door = Door(session, credentials)
+    with _lock:
+        if _previous is None:
+            _previous = Endpoint.__dict__["make_request"]
+            Endpoint.make_request = _make_request  # type: ignore[method-assign,assignment]
+        # else: ours is still in the chain, under a patch made while the last mock was active
+        _active = door
+    _guard_moto()
+    return door
 
 
 def uninstall() -> None:
-    global _active
-    _active = None
-    Endpoint._send = _original_send  # type: ignore[attr-defined]
-    RequestSigner.get_auth_instance = _original_get_auth_instance  # type: ignore[method-assign]
+    """Put back exactly the ``make_request`` found at ``install``; calls in flight fail cleanly."""
+    global _active, _previous
+    with _lock:
+        door, _active = _active, None
+        if door is not None:
+            door.closed = True
+        _unguard_moto()
+        if Endpoint.__dict__["make_request"] is _make_request:
+            Endpoint.make_request = _previous  # type: ignore[method-assign,assignment]
+            _previous = None
+        # else: something patched make_request over ours while the mock was active, and puts
+        # ours back when it stops; from then on ours only passes calls on (``_active`` is None)

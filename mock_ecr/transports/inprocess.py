@@ -1,16 +1,22 @@
 """The in-process patch: one start/stop path behind the decorator, context manager and fixtures.
 
 The first (outermost) mock to start creates an ``Activation``: a fresh ``Session``, the
-botocore interception, and fake credentials in the environment. Mocks started inside it
-join the same activation (and so share its session); the activation ends, dropping all
-state and restoring the environment exactly, when the last of them stops. The session
-itself never touches the environment: this module owns that.
+botocore interception, a clean boto3 default session, and an environment in which no real
+credentials can be found (``FAKE_CREDENTIALS``, and AWS config files made by the mock that
+keep the profile names and regions of the real ones but give every profile the fake keys).
+Mocks started inside it join the same activation (and so share its session); the activation
+ends, dropping all state and restoring the environment exactly, when the last of them stops.
+The session itself never touches the environment: this module owns that.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
+import re
+import shutil
 import sys
+import tempfile
 import threading
 from typing import Any, Protocol
 
@@ -27,6 +33,7 @@ class MockECR(Protocol):
 
     quota_overrides: dict[str, int]
 
+
 __all__ = ["ACCOUNT_ENV", "DEFAULT_ACCOUNT_ID", "DEFAULT_REGION", "FAKE_CREDENTIALS", "Activation", "join", "leave"]
 
 #: environment the mock sets while active so no real credentials are read or used
@@ -36,19 +43,85 @@ FAKE_CREDENTIALS = {
     "AWS_SESSION_TOKEN": "mock-ecr-session-token",
     "AWS_SECURITY_TOKEN": "mock-ecr-session-token",
 }
-_REGION_VARS = ("AWS_DEFAULT_REGION", "AWS_REGION")
 #: environment the mock removes while active: an expiry exported with real credentials
-#: (aws-vault, SSO helpers) would make botocore treat the fake ones as expired
-_CLEARED_VARS = ("AWS_CREDENTIAL_EXPIRATION",)
-#: boto3's default session while a mock is active, kept between activations: it resolved
-#: the fake credentials, and reusing it keeps ``boto3.client()`` cheap
-_mock_boto3_session: Any = None
+#: (aws-vault, SSO helpers) would make botocore treat the fake ones as expired, and the
+#: others point the credential chain at web identity, container or assume-role credentials
+_CLEARED_VARS = (
+    "AWS_CREDENTIAL_EXPIRATION",
+    "AWS_ROLE_ARN",
+    "AWS_ROLE_SESSION_NAME",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+)
 
 
-def _keep_mock_boto3_session(session: Any) -> None:
-    global _mock_boto3_session
-    _mock_boto3_session = session
+class _Profiles:
+    """AWS config files for the mock: a profile for each profile name of the real files, each
+    with the fake keys and nothing else (no ``credential_process``, role, SSO or region).
 
+    Only the section headers of the real files are read; the files made are reused while the
+    real ones are unchanged, and removed when the process exits.
+    """
+
+    _SECTION = re.compile(r"^\s*\[\s*(?:profile\s+)?([^\]]+?)\s*\]")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._directory: str | None = None
+        self._made: tuple[Any, tuple[str, str]] | None = None
+
+    def files(self, env: Any) -> tuple[str, str]:
+        """(config file, credentials file) for the environment ``env`` points at."""
+        config = os.path.expanduser(env.get("AWS_CONFIG_FILE") or "~/.aws/config")
+        credentials = os.path.expanduser(env.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials")
+        key = (config, _stamp(config), credentials, _stamp(credentials))
+        with self._lock:
+            if self._made is not None and self._made[0] == key:
+                return self._made[1]
+            names = {"default": None}
+            for path in (credentials, config):
+                names.update(
+                    dict.fromkeys(
+                        name for name in self._names(path) if not name.startswith(("sso-session ", "services "))
+                    )
+                )
+            lines = []
+            for name in names:
+                lines.append("[default]" if name == "default" else f"[profile {name}]")
+                lines.append(f"aws_access_key_id = {FAKE_CREDENTIALS['AWS_ACCESS_KEY_ID']}")
+                lines.append(f"aws_secret_access_key = {FAKE_CREDENTIALS['AWS_SECRET_ACCESS_KEY']}")
+                lines.append(f"aws_session_token = {FAKE_CREDENTIALS['AWS_SESSION_TOKEN']}")
+            if self._directory is None:
+                self._directory = tempfile.mkdtemp(prefix="mock-ecr-aws-")
+                atexit.register(shutil.rmtree, self._directory, True)
+            made = (os.path.join(self._directory, "config"), os.path.join(self._directory, "credentials"))
+            with open(made[0], "w") as file:
+                file.write("\n".join(lines) + "\n")
+            with open(made[1], "w"):
+                pass
+            self._made = (key, made)
+            return made
+
+    def _names(self, path: str) -> list[str]:
+        try:
+            with open(path, encoding="utf-8", errors="replace") as file:
+                return [match.group(1) for match in map(self._SECTION.match, file) if match]
+        except OSError:
+            return []
+
+
+def _stamp(path: str) -> tuple[int, int] | None:
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return status.st_mtime_ns, status.st_size
+
+
+_profiles = _Profiles()
 
 _lock = threading.RLock()
 _activation: Activation | None = None
@@ -91,22 +164,26 @@ class Activation:
     def open(self) -> None:
         env = os.environ
         changes = dict(FAKE_CREDENTIALS)
-        if not any(env.get(name) for name in _REGION_VARS):
-            changes["AWS_DEFAULT_REGION"] = DEFAULT_REGION
+        # boto3 reads AWS_DEFAULT_REGION only; other SDKs (and many CI setups) set AWS_REGION
+        changes["AWS_DEFAULT_REGION"] = env.get("AWS_DEFAULT_REGION") or env.get("AWS_REGION") or DEFAULT_REGION
+        changes["AWS_CONFIG_FILE"], changes["AWS_SHARED_CREDENTIALS_FILE"] = _profiles.files(env)
+        changes["AWS_EC2_METADATA_DISABLED"] = "true"  # never ask an instance metadata service
         self._saved_env = {name: env.get(name) for name in (*changes, *_CLEARED_VARS)}
         env.update(changes)
         for name in _CLEARED_VARS:
             env.pop(name, None)
-        self.session.region = env.get("AWS_DEFAULT_REGION") or env.get("AWS_REGION") or DEFAULT_REGION
-        # boto3.client() reuses a default session, which caches the credentials it first
-        # resolved: one made before the mock holds real ones, one made under it fake ones
+        self.session.region = changes["AWS_DEFAULT_REGION"]
+        # boto3.client() uses a default session, which caches the credentials and settings it
+        # first resolved: each activation starts with none, so boto3 makes a clean one on demand
         boto3 = sys.modules.get("boto3")
         if boto3 is not None:
             self._saved_boto3_session = getattr(boto3, "DEFAULT_SESSION", None)
-            setattr(boto3, "DEFAULT_SESSION", _mock_boto3_session)  # noqa: B010 - boto3 declares no such attribute
+            setattr(boto3, "DEFAULT_SESSION", None)  # noqa: B010 - boto3 declares no such attribute
         botocore_door.install(self.session, FAKE_CREDENTIALS)
 
     def close(self) -> None:
+        # interception first: from here on nothing new reaches the session, and calls still
+        # in flight fail with a botocore or requests error instead of leaving the process
         botocore_door.uninstall()
         self._requests.stop()
         env = os.environ
@@ -117,7 +194,6 @@ class Activation:
                 env[name] = value
         boto3 = sys.modules.get("boto3")  # perhaps imported only while the mock was active
         if boto3 is not None:
-            _keep_mock_boto3_session(getattr(boto3, "DEFAULT_SESSION", None))
             setattr(boto3, "DEFAULT_SESSION", self._saved_boto3_session)  # noqa: B010 - as above
         self.session.close()
 

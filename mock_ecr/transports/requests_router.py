@@ -1,36 +1,36 @@
-"""The ``requests`` door: URLs the mock serves to ``requests`` clients, through ``responses``.
+"""The ``requests`` door: every URL the mock serves to ``requests`` goes through one router.
 
-One ``RequestsRouter`` per activation, started when the first URL it serves is issued
-(so activating the mock costs nothing here). It starts a ``responses.RequestsMock`` with
-one callback for the hosts the gateway serves (layer downloads) and converts each
-``requests`` call into an ``HttpRequest`` for the gateway; every other URL passes through.
+While started (from the first layer URL issued, so activating the mock costs nothing here),
+the router replaces ``requests.Session.get_adapter``: for a URL the gateway serves it hands
+``requests`` the router's own transport adapter, which answers through the gateway; for every
+other URL it calls the ``get_adapter`` that was installed before, so those requests reach
+whatever handles them (the network, or the ``responses`` mocks of the code under test).
 
-``requests`` sent through a ``responses`` mock the code under test started *before* the
-router keep reaching that mock (it is where unmatched URLs go). One started *after* it
-replaces ours until it stops, as stacked ``responses`` mocks always do.
+``responses`` (and moto, which uses it) patch ``HTTPAdapter.send`` instead, a different
+attribute, so the router and any number of ``responses`` mocks start and stop in any order:
+served URLs always reach the mock, other URLs always reach ``responses``, and once all have
+stopped both attributes are exactly what they were. On stop the router puts back the
+``get_adapter`` it found; a request already answered streams on until its blob is released,
+then fails with a ``requests`` error (``ChunkedEncodingError``); one not answered yet fails
+with ``requests.ConnectionError``. Neither reaches the network.
 """
 
 from __future__ import annotations
 
-import inspect
 import io
-import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-import responses
-from requests.adapters import HTTPAdapter
+import requests
+from requests.adapters import BaseAdapter, HTTPAdapter
+from urllib3.response import HTTPResponse
 
 from ..gateway import Headers, HttpRequest, route
+from ..gateway.router import serves_to_requests
 
 if TYPE_CHECKING:
     from ..session import Session
-
-#: the layer-bucket hosts of every partition, e.g. prod-us-east-1-starport-layer-bucket.s3.us-east-1.amazonaws.com
-_SERVED = re.compile(r"https?://prod-[a-z0-9-]+-starport-layer-bucket\.s3\.[a-z0-9-]+\.[a-z0-9.-]+/")
-#: everything else goes to the network (or to whatever patched ``requests`` before us)
-_NOT_SERVED = re.compile(r"(?!https?://prod-[a-z0-9-]+-starport-layer-bucket\.s3\.)")
 
 
 class RequestsRouter:
@@ -39,44 +39,76 @@ class RequestsRouter:
     def __init__(self, session: Session) -> None:
         self._session = session
         self._lock = threading.Lock()
-        self._mock: responses.RequestsMock | None = None
+        self.adapter = _GatewayAdapter(session)
+        self._previous: Callable[..., Any] | None = None
+        self._patch: Callable[..., Any] | None = None
 
     def start(self) -> None:
         with self._lock:
-            if self._mock is None:
-                self._mock = _start_mock(self._answer)
+            if self._patch is not None or self.adapter.closed:
+                return
+            previous = requests.Session.__dict__["get_adapter"]
+            adapter = self.adapter
+
+            def get_adapter(session: requests.Session, url: str) -> Any:
+                if not adapter.closed and serves_to_requests(url):
+                    return adapter
+                return previous(session, url)
+
+            self._previous, self._patch = previous, get_adapter
+            requests.Session.get_adapter = get_adapter  # type: ignore[method-assign,assignment]
 
     def stop(self) -> None:
         with self._lock:
-            mock, self._mock = self._mock, None
-        if mock is not None:
-            mock.stop(allow_assert=False)
-
-    def _answer(self, prepared: Any) -> tuple[int, dict[str, str], Any]:
-        request = HttpRequest(prepared.method or "GET", prepared.url, Headers(prepared.headers), prepared.body)
-        response = route(self._session, request)
-        body = response.body
-        if not isinstance(body, bytes):
-            body = io.BufferedReader(_ChunkReader(body), 1024 * 1024)
-        return response.status, response.headers, body
+            self.adapter.closed = True
+            patch, previous, self._patch, self._previous = self._patch, self._previous, None, None
+            if patch is not None and requests.Session.__dict__.get("get_adapter") is patch:
+                requests.Session.get_adapter = previous  # type: ignore[method-assign,assignment]
+            # else: patched over while started; ours passes everything on now (adapter closed)
 
 
-def _start_mock(callback: Any) -> responses.RequestsMock:
-    options: dict[str, Any] = {"assert_all_requests_are_fired": False}
-    if "real_adapter_send" in inspect.signature(responses.RequestsMock).parameters:
-        # requests unmatched here go to whatever ``requests`` sent through before we started
-        # (the network, or a ``responses`` mock of the code under test)
-        options["real_adapter_send"] = HTTPAdapter.send
-    mock = responses.RequestsMock(**options)
-    for method in ("GET", "HEAD", "PUT", "POST", "DELETE", "PATCH"):
-        mock.add_callback(method, _SERVED, callback=callback, content_type=None)
-    mock.add_passthru(_NOT_SERVED)
-    mock.start()
-    return mock
+class _GatewayAdapter(BaseAdapter):
+    """A ``requests`` transport adapter answering from the gateway."""
+
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self._session = session
+        self.closed = False
+        self._builder = HTTPAdapter()
+
+    def send(self, request: Any, stream: bool = False, *args: Any, **kwargs: Any) -> requests.Response:
+        if self.closed:
+            raise requests.ConnectionError("mock_ecr stopped before this request was answered", request=request)
+        try:
+            answer = route(
+                self._session, HttpRequest(request.method or "GET", request.url, Headers(request.headers), request.body)
+            )
+        except Exception as error:
+            if self.closed:  # the mock stopped while answering
+                raise requests.ConnectionError(f"mock_ecr stopped while answering: {error}", request=request) from error
+            raise
+        body = answer.body
+        raw_body: Any = io.BytesIO(body) if isinstance(body, bytes) else io.BufferedReader(_ChunkReader(body), 1 << 20)
+        raw = HTTPResponse(
+            body=raw_body,
+            headers=answer.headers,
+            status=answer.status,
+            preload_content=False,
+            decode_content=False,
+            request_method=request.method,
+            request_url=request.url,
+        )
+        response = self._builder.build_response(request, raw)
+        if not stream:
+            response.content  # noqa: B018 - read now, as requests does for stream=False
+        return response
+
+    def close(self) -> None:
+        pass
 
 
 class _ChunkReader(io.RawIOBase):
-    """A read-only stream over an iterator of byte chunks."""
+    """A read-only stream over an iterator of byte chunks; a failing source reads as a lost connection."""
 
     def __init__(self, chunks: Iterator[bytes]) -> None:
         self._chunks = chunks
@@ -87,7 +119,10 @@ class _ChunkReader(io.RawIOBase):
 
     def readinto(self, buffer: Any) -> int:
         while not self._pending:
-            chunk = next(self._chunks, None)
+            try:
+                chunk = next(self._chunks, None)
+            except Exception as error:  # the blob was released: the mock stopped or was reset
+                raise ConnectionResetError(f"mock_ecr released this layer mid-download: {error}") from error
             if chunk is None:
                 return 0
             self._pending = memoryview(chunk)

@@ -147,7 +147,8 @@ class Blob:
         return b"".join(self.chunks())
 
     def close(self) -> None:
-        self._file.close()
+        with self._lock:  # never under a read in another thread
+            self._file.close()
 
 
 class RegistryBlobs:
@@ -168,9 +169,13 @@ class RegistryBlobs:
         return blob
 
     def close(self) -> None:
-        for blob in self.blobs.values():
+        # one atomic step per blob: other threads may still be adding while the mock stops
+        while self.blobs:
+            try:
+                _, blob = self.blobs.popitem()
+            except KeyError:
+                break
             blob.close()
-        self.blobs.clear()
 
 
 # -- a repository's blobs ------------------------------------------------------------------------
