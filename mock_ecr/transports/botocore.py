@@ -4,8 +4,10 @@
 goes to urllib3. Replacing it on the class while a mock is active reaches every client
 (any session, created before or after activation) and leaves botocore's serializing,
 signing, retrying and parsing exactly as they are against AWS. Requests of other services
-fall through to the original method untouched. This module only converts botocore's
-objects to and from the gateway's.
+fall through to the original method untouched, and so do requests a client sends to the
+URL of a server this process runs (``m.serve()``): a client given ``endpoint_url=server.url``
+really talks HTTP to it. This module only converts botocore's objects to and from the
+gateway's.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ ENDPOINT_PREFIX = "api.ecr"
 
 _original_send: Callable[[Endpoint, Any], AWSResponse] = Endpoint._send  # type: ignore[attr-defined]
 _active: Session | None = None
+#: URL prefixes of the servers this process runs (``http://127.0.0.1:PORT/`` ...)
+_served: tuple[str, ...] = ()
 
 
 class _Body:
@@ -45,6 +49,8 @@ class _Body:
 def _patched_send(self: Endpoint, request: Any) -> AWSResponse:
     session = _active
     if session is None or self._endpoint_prefix != ENDPOINT_PREFIX:  # type: ignore[attr-defined]
+        return _original_send(self, request)
+    if _served and request.url.startswith(_served):
         return _original_send(self, request)
     return answer(session, request)
 
@@ -81,6 +87,19 @@ def install(session: Session, credentials: dict[str, str]) -> None:
             credentials["AWS_ACCESS_KEY_ID"], credentials["AWS_SECRET_ACCESS_KEY"], credentials["AWS_SESSION_TOKEN"]
         )
         RequestSigner.get_auth_instance = _patched_get_auth_instance  # type: ignore[method-assign]
+
+
+def pass_through(prefixes: tuple[str, ...], on: bool = True) -> None:
+    """Let requests to these URL prefixes (a server of this process) go out over HTTP, or stop."""
+    global _served
+    if on:
+        _served = (*_served, *prefixes)
+    else:
+        remaining = list(_served)
+        for prefix in prefixes:
+            if prefix in remaining:
+                remaining.remove(prefix)
+        _served = tuple(remaining)
 
 
 def uninstall() -> None:
