@@ -21,15 +21,21 @@ def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="mock-ecr", description="mock_ecr: Amazon ECR answered locally.")
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
     serve = commands.add_parser(
-        "serve", help="answer the ECR API over HTTP", description="Answer the ECR API, layer downloads "
+        "serve",
+        help="answer the ECR API over HTTP",
+        description="Answer the ECR API, layer downloads "
         "and the /_mock_ecr/ control API over HTTP until SIGINT or SIGTERM.",
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=5000, help="port to bind; 0 picks a free one (default 5000)")
-    serve.add_argument("--region", default=DEFAULT_REGION,
-                       help=f"region of requests that name none, e.g. control calls (default {DEFAULT_REGION})")
-    serve.add_argument("--account-id", default=None,
-                       help=f"the callers' account (default: ${ACCOUNT_ENV}, else {DEFAULT_ACCOUNT_ID})")
+    serve.add_argument(
+        "--region",
+        default=DEFAULT_REGION,
+        help=f"region of requests that name none, e.g. control calls (default {DEFAULT_REGION})",
+    )
+    serve.add_argument(
+        "--account-id", default=None, help=f"the callers' account (default: ${ACCOUNT_ENV}, else {DEFAULT_ACCOUNT_ID})"
+    )
     return top
 
 
@@ -68,8 +74,12 @@ def serve(args: Any) -> int:
         print(f"mock_ecr: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
         return 1
     if not is_loopback(args.host):
-        print(f"mock_ecr: warning: listening on {args.host}, not loopback: anyone who can reach port "
-              f"{server.port} can read and change this registry", file=sys.stderr, flush=True)
+        print(
+            f"mock_ecr: warning: listening on {args.host}, not loopback: anyone who can reach port "
+            f"{server.port} can read and change this registry",
+            file=sys.stderr,
+            flush=True,
+        )
     print(f"mock_ecr listening on {server.url}", flush=True)
     try:
         while not stopping.wait(3600):

@@ -62,11 +62,18 @@ class Server:
         self.session = session
         self.app = App(session)
         self._server: Any = wsgi.Server(
-            (host, port), self.app, numthreads=threads, timeout=SOCKET_TIMEOUT, shutdown_timeout=10,
-            request_queue_size=64, server_name="mock_ecr",
+            (host, port),
+            self.app,
+            numthreads=threads,
+            timeout=SOCKET_TIMEOUT,
+            shutdown_timeout=10,
+            request_queue_size=64,
+            server_name="mock_ecr",
         )
         self._server.max_request_header_size = MAX_HEADER_BYTES
         self._server.max_request_body_size = MAX_BODY_BYTES
+        #: how often the connection loop wakes up, so stop() returns within it
+        self._server.expiration_interval = 0.05
         self._host = host
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
