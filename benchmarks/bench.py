@@ -3,6 +3,7 @@
     python benchmarks/bench.py            # full run (a few minutes)
     python benchmarks/bench.py --quick    # smaller workload, one round
     python benchmarks/bench.py --big      # also push a 1 GiB layer and show RSS stays bounded
+    python benchmarks/bench.py --server   # only the server phase: over HTTP, mock_ecr vs moto_server
 
 The targets run interleaved in one process (A B C, A B C, ... for ``--rounds`` rounds,
 default 5), each round on fresh state; the report prints the median of the rounds, and
@@ -18,6 +19,11 @@ target of a round alike).
   many items, with the same members, as mock_ecr answers, so items/s compare like for like.
 * ``floor, ECR bodies``: a reference for the simple calls only: the floor answering bodies
   shaped as ECR's, i.e. what botocore's parsing of a real answer adds to the floor.
+
+The server phase (``--server``) runs the simple calls through ``endpoint_url`` against
+``python -m mock_ecr serve`` and ``moto_server`` (``python -m moto.server``, from
+``moto[server]``), each in a child process on loopback, interleaved with mock_ecr in-process,
+and reports calls/s and the per-call cost that HTTP over loopback adds.
 
 The 64 MiB layer upload runs in a child process per target, so peak RSS (``VmHWM``) and
 the RSS still held after the upload belong to that measurement alone.
@@ -572,6 +578,150 @@ def run_blob(target_name: str, size_mib: int, part_mib: int) -> dict[str, Any]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+# -- the server phase ---------------------------------------------------------------------
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class HttpTarget(Target):
+    """A server in a child process, reset through its control API before each round."""
+
+    simple_only = True
+    reset_path = ""
+
+    def __init__(self) -> None:
+        self.url = ""
+        self.process: subprocess.Popen[str] | None = None
+
+    def launch(self) -> None:
+        raise NotImplementedError
+
+    def start(self) -> None:
+        import urllib.request
+
+        if self.process is None:
+            self.launch()
+        request = urllib.request.Request(self.url + self.reset_path, data=b"", method="POST")
+        urllib.request.urlopen(request, timeout=30).close()
+
+    def client(self) -> Any:
+        from botocore.config import Config
+
+        return boto3.client("ecr", region_name=REGION, endpoint_url=self.url,
+                            config=Config(retries={"total_max_attempts": 1}))
+
+    def shutdown(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(30)
+            self.process = None
+
+
+class MockEcrServerTarget(HttpTarget):
+    name = "mock_ecr server"
+    reset_path = "/_mock_ecr/reset"
+
+    def launch(self) -> None:
+        here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [here, os.environ.get("PYTHONPATH")]))}
+        self.process = subprocess.Popen([sys.executable, "-m", "mock_ecr", "serve", "--port", "0"],
+                                        stdout=subprocess.PIPE, text=True, env=env)
+        assert self.process.stdout is not None
+        self.url = self.process.stdout.readline().split()[-1]
+
+
+class MotoServerTarget(HttpTarget):
+    name = "moto_server"
+    reset_path = "/moto-api/reset"
+    supports_uploads = False  # moto 5 raises NotImplementedError for the layer-upload actions
+
+    def launch(self) -> None:
+        import urllib.request
+
+        port = free_port()
+        self.process = subprocess.Popen([sys.executable, "-m", "moto.server", "-p", str(port)],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(self.url + "/moto-api/data.json", timeout=5).close()
+                return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+
+
+class MockEcrSimpleTarget(MockEcrTarget):
+    name = "mock_ecr in-process"
+    simple_only = True
+
+
+SERVER_KEYS = ["create_repository", "describe_repositories", "put_image"]
+
+
+def run_server_phase(cfg: argparse.Namespace) -> None:
+    targets: list[Target] = [MockEcrServerTarget(), MockEcrSimpleTarget()]
+    try:
+        import moto.server  # noqa: F401
+    except ImportError:
+        print("moto[server] is not installed (pip install -e '.[bench]'): mock_ecr only", file=sys.stderr)
+    else:
+        targets.insert(1, MotoServerTarget())
+    workload = argparse.Namespace(repos=cfg.server_repos, images=cfg.server_images)
+    rounds: dict[str, list[dict[str, float]]] = defaultdict(list)
+    try:
+        for r in range(cfg.rounds):
+            for target in targets:
+                gc.collect()
+                t0 = time.perf_counter()
+                rounds[target.name].append(run_workload(target, workload))
+                print(f"server round {r + 1}/{cfg.rounds} {target.name}: {time.perf_counter() - t0:.1f} s",
+                      file=sys.stderr, flush=True)
+    finally:
+        for target in targets:
+            if isinstance(target, HttpTarget):
+                target.shutdown()
+    print_server_report(rounds, cfg)
+
+
+def print_server_report(rounds: dict[str, list[dict[str, float]]], cfg: argparse.Namespace) -> None:
+    rep = Report(rounds, {})
+    server, moto, local = "mock_ecr server", "moto_server", "mock_ecr in-process"
+    print()
+    print(f"machine: {machine()}")
+    print(f"server phase: {cfg.server_repos} repositories, {cfg.server_images} images; {cfg.rounds} interleaved "
+          "round(s); each server in its own process on 127.0.0.1, one boto3 client through endpoint_url")
+    print(f"load average before / after: {cfg.load_before} / {os.getloadavg()[0]:.2f}")
+    print("\ncalls/s over HTTP (target: mock_ecr server / moto_server >= 2)")
+    print(f"{'phase':24} {'mock_ecr':>10} {'moto':>10} {'mock/moto':>10} {'in-process':>11} "
+          f"{'us/call http':>13} {'us/call local':>14} {'loopback us':>12}")
+    for key in SERVER_KEYS:
+        m, o, loc = rep.value(server, key), rep.value(moto, key), rep.value(local, key)
+        ratio = rep.ratio(server, moto, key)
+        http_us, local_us = 1e6 / m if m else NAN, 1e6 / loc if loc else NAN
+        print(f"{key:24} {fmt(m):>10} {fmt(o):>10} {fmt_ratio(ratio):>10} {fmt(loc):>11} "
+              f"{fmt(http_us, 1):>13} {fmt(local_us, 1):>14} {fmt(http_us - local_us, 1):>12}")
+        rep.check(ratio >= 2, f"server {key}: mock_ecr/moto_server {ratio:.2f}x (target >= 2)")
+    if server in rounds and "layer-upload calls" in rounds[server][0]:
+        m, loc = rep.value(server, "layer-upload calls"), rep.value(local, "layer-upload calls")
+        print(f"{'layer-upload calls':24} {fmt(m):>10} {'n/a':>10} {'':>10} {fmt(loc):>11} "
+              f"{fmt(1e6 / m, 1):>13} {fmt(1e6 / loc, 1):>14} {fmt(1e6 / m - 1e6 / loc, 1):>12}")
+        print("  moto: n/a, moto 5 raises NotImplementedError for the layer-upload actions")
+    print("  us/call: the client's whole call (boto3 serialize + sign + HTTP + the server + parse);")
+    print("  loopback us: what going through the server costs over calling the mock in-process")
+    print("\ntargets")
+    for ok, text in rep.verdicts:
+        print(f"  {'met   ' if ok else 'MISSED'} {text}")
+
+
 # -- report -------------------------------------------------------------------------------
 
 SIMPLE = ["create_repository", "describe_repositories", "layer-upload calls", "put_image"]
@@ -833,6 +983,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=None, help="interleaved rounds (default 5; --quick: 1)")
     parser.add_argument("--no-moto", action="store_true", help="leave moto out even if it is installed")
     parser.add_argument("--aio-only", action="store_true", help="run only the aiobotocore phase")
+    parser.add_argument("--server", action="store_true",
+                        help="only the server phase: boto3 over HTTP to mock_ecr's server and moto_server")
     parser.add_argument("--blob-child", help=argparse.SUPPRESS)
     parser.add_argument("--blob-mib", type=int, default=64, help=argparse.SUPPRESS)
     parser.add_argument("--part-mib", type=int, default=8, help=argparse.SUPPRESS)
@@ -848,6 +1000,10 @@ def main(argv: list[str] | None = None) -> None:
         cfg.repos, cfg.images, cfg.walks, cfg.scale_walks = 300, 2000, 3, 3
     cfg.scale = [1000, 4000, 16000]
     cfg.load_before = f"{os.getloadavg()[0]:.2f}"
+    cfg.server_repos, cfg.server_images = (100, 100) if cfg.quick else (300, 300)
+    if cfg.server:
+        run_server_phase(cfg)
+        return
 
     if cfg.aio_only:
         print_aio_report(aio_phase(cfg))

@@ -97,6 +97,13 @@ class UnknownOperationException(ECRError):
     """``X-Amz-Target`` names no ECR operation."""
 
 
+class MissingAuthenticationTokenException(ECRError):
+    """The request carries no ``Authorization`` header (AWS rejects it before ECR sees it)."""
+
+    status = 403
+    default_message = "Missing Authentication Token"
+
+
 def _all_error_classes() -> dict[str, type[ECRError]]:
     found: dict[str, type[ECRError]] = {}
     pending = list(ECRError.__subclasses__())

@@ -12,7 +12,7 @@ import os
 import unittest
 from collections.abc import Callable, Sequence
 from types import EllipsisType
-from typing import Any, Literal, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 from .api import Backend, lifecycle
 from .api.lifecycle import ExpiredImage
@@ -22,6 +22,9 @@ from .tooling.faults import Fault
 from .tooling.inspection import RegistryState
 from .tooling.recording import CallLog
 from .tooling.seeding import DEFAULT_LAYER_SIZE, PushedImage
+
+if TYPE_CHECKING:
+    from .transports.server import Server
 from .transports.inprocess import ACCOUNT_ENV, DEFAULT_ACCOUNT_ID, FAKE_CREDENTIALS, Activation, join, leave
 
 __all__ = ["FAKE_CREDENTIALS", "MockECR", "mock_ecr"]
@@ -324,6 +327,15 @@ class MockECR:
             activation.backend, account_id or self.account_id, region or activation.default_region(),
             repository_name, tag_or_digest, description,
         )
+
+    # -- server mode (transports/server) ----------------------------------------------------
+    def serve(self, host: str = "127.0.0.1", port: int = 0) -> Server:
+        """Answer this mock's ECR over HTTP at ``server.url``, sharing its state, until the mock stops.
+
+        For the AWS CLI, other SDKs and other processes (``endpoint_url=server.url``). ``port=0``
+        picks a free port; ``server.stop()`` stops it sooner. Needs the ``server`` extra.
+        """
+        return self._require_active().serve(host, port)
 
 
 @overload

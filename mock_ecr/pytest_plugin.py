@@ -30,3 +30,11 @@ def ecr_client(ecr_mock: MockECR) -> Any:
         )
 
     return boto3.client("ecr", region_name="us-east-1")
+
+
+@pytest.fixture
+def ecr_server(ecr_mock: MockECR) -> Iterator[Any]:
+    """An HTTP server answering ``ecr_mock``'s state (``server.url``, ``.host``, ``.port``)."""
+    server = ecr_mock.serve()
+    yield server
+    server.stop()

@@ -39,8 +39,11 @@ class Session:
         return self.backend.quotas
 
     def reset(self) -> None:
-        """Drop every registry, call and fault; quotas return to ``quota_overrides``."""
+        """Drop every registry, call and fault; quotas return to ``quota_overrides``.
+
+        Whoever serves the layer URLs keeps serving those the new backend issues."""
         old, self.backend = self.backend, Backend()
+        self.backend.layer_urls.on_first_issue = old.layer_urls.on_first_issue
         old.close()
         self.backend.quotas.update(self.quota_overrides)
         self.faults.clear()

@@ -4,7 +4,8 @@ A request is answered as S3 would: 403 ``AccessDenied`` "Request has expired" on
 ``X-Amz-Date`` + ``X-Amz-Expires`` has passed on the freezegun-controlled clock, 403
 ``SignatureDoesNotMatch`` for an edited URL, 404 ``NoSuchKey`` when the layer is gone (its
 repository deleted), else 200 with exactly the blob's bytes, streamed a chunk at a time.
-A ``Range`` header is not honoured: the whole object is answered.
+A ``Range`` header is not honoured: the whole object is answered. The same URLs issued by a
+server (``/_mock_ecr/layers/REGION/KEY`` on the server's own address) are answered alike.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ import string
 from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
-from ..domain.blobs.layer_urls import STAMP
+from ..domain.blobs.layer_urls import SERVED_PREFIX, STAMP, served_location
 from .http import HttpRequest, HttpResponse
+
+__all__ = ["DOWNLOAD_HOST", "SERVED_PREFIX", "answer"]
 
 if TYPE_CHECKING:
     from ..session import Session
@@ -39,6 +42,11 @@ def answer(session: Session, request: HttpRequest) -> HttpResponse:
         return _s3_error(405, "MethodNotAllowed", "The specified method is not allowed against this resource.", head)
     urls = session.backend.layer_urls
     path, host = request.path, request.host
+    if path.startswith(SERVED_PREFIX):
+        location = served_location(path)
+        if location is None:
+            return _s3_error(404, "NoSuchKey", "The specified key does not exist.", head, [("Key", path[1:])])
+        host, path = location
     params = request.query
     query = dict(params)
     signature = query.get("X-Amz-Signature")

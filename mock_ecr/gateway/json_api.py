@@ -1,6 +1,8 @@
 """The ECR JSON API (AWS JSON 1.1): one pipeline from an ``HttpRequest`` to an ``HttpResponse``.
 
-Steps, in order: request id; region (the SigV4 scope, else the host, else the session's);
+Steps, in order: request id; for a door that asks (the HTTP server: botocore in-process
+always signs), an unsigned request is refused as AWS refuses it, 403
+MissingAuthenticationTokenException; region (the SigV4 scope, else the host, else the session's);
 Content-Type and ``X-Amz-Target`` pick the operation; then, recorded in the call log
 whatever happens: JSON body, injected faults, validation against the model, the
 handler, the output check (strict mode), and the JSON encoding of the result or error.
@@ -14,7 +16,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from ..api import handle
-from ..errors import ECRError
+from ..errors import ECRError, MissingAuthenticationTokenException
 from ..wire import codec, output
 from .http import HttpRequest, HttpResponse
 
@@ -28,9 +30,10 @@ _HOST_REGION = re.compile(r"^(?:https?://)?(?:api\.ecr(?:-fips)?\.|ecr(?:-fips)?
 _CONTENT_TYPE = "application/x-amz-json-1.1"
 
 
-def region_of(request: HttpRequest, default: str) -> str:
+def region_of(request: HttpRequest, default: str, auth: str | None = None) -> str:
     """The region the request was signed for, else the one its endpoint names."""
-    auth = request.header("Authorization")
+    if auth is None:
+        auth = request.header("Authorization")
     if auth:
         match = _SCOPE_REGION.search(auth)
         if match:
@@ -52,15 +55,19 @@ def new_request_id() -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
-def answer(session: Session, request: HttpRequest) -> HttpResponse:
-    """Answer one ECR JSON API request."""
+def answer(session: Session, request: HttpRequest, signed_only: bool = False) -> HttpResponse:
+    """Answer one ECR JSON API request; with ``signed_only``, one without ``Authorization`` gets 403."""
     request_id = new_request_id()
+    auth = request.header("Authorization")
+    if signed_only and not auth:
+        error = MissingAuthenticationTokenException(MissingAuthenticationTokenException.default_message)
+        return _response(error.status, codec.encode_error(error), request_id)
     try:
         codec.check_content_type(request.header("Content-Type"))
         operation = codec.operation_from_target(request.header("X-Amz-Target"))
     except ECRError as error:
         return _response(error.status, codec.encode_error(error), request_id)
-    region = region_of(request, session.region)
+    region = region_of(request, session.region, auth)
     status, body = dispatch(session, operation, region, request.read_body())
     return _response(status, body, request_id)
 

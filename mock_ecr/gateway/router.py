@@ -1,29 +1,45 @@
 """The router: which part of the gateway answers a request, by host and path.
 
-Layer-bucket hosts are layer downloads; everything else is the ECR JSON API. (The
-registry API, ``/v2/``, is routed here too once it exists.)
+* layer-bucket hosts, and ``/_mock_ecr/layers/`` on a server: layer downloads;
+* ``/_mock_ecr/``: the control API, for tests that drive a server from outside Python;
+* everything else: the ECR JSON API (which ECR answers at any path).
+
+The registry API (``/v2/``) gets its branch here once it exists. The checks are plain
+substring tests on the URL so a JSON API call, the hot path, pays next to nothing.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from . import downloads, json_api
+from . import control, downloads, json_api
 from .http import HttpRequest, HttpResponse
 
 if TYPE_CHECKING:
     from ..session import Session
+
+CONTROL_PREFIX = control.PREFIX
 
 
 def is_download(request: HttpRequest) -> bool:
     return downloads.DOWNLOAD_HOST.fullmatch(request.host) is not None
 
 
-def route(session: Session, request: HttpRequest) -> HttpResponse:
-    """Answer ``request`` against ``session``."""
-    if "starport-layer-bucket" in request.url and is_download(request):
+def route(session: Session, request: HttpRequest, *, signed_only: bool = False) -> HttpResponse:
+    """Answer ``request`` against ``session``.
+
+    ``signed_only``: a JSON API request without ``Authorization`` gets AWS's 403 (for doors
+    that face other clients than botocore, which always signs)."""
+    url = request.url
+    if "starport-layer-bucket" in url and is_download(request):
         return downloads.answer(session, request)
-    return json_api.answer(session, request)
+    if CONTROL_PREFIX in url:
+        path = request.path
+        if path.startswith(downloads.SERVED_PREFIX):
+            return downloads.answer(session, request)
+        if path.startswith(CONTROL_PREFIX):
+            return control.answer(session, request)
+    return json_api.answer(session, request, signed_only)
 
 
 def serves_to_requests(url: str) -> bool:

@@ -19,6 +19,10 @@ class attribute can be put back the moment the mock stops. A call still in fligh
 retry back-off, or in another thread) keeps its bound copy: its next attempt is signed with the
 fake credentials and fails with ``MockECRStoppedError`` (a ``BotoCoreError``) instead of being
 sent. Calls of other services go to whatever ``make_request`` was installed before the mock.
+
+Requests a client sends to the URL of a server this process runs (``m.serve()``) go out
+unanswered by the door, signed with the fake credentials: a client given
+``endpoint_url=server.url`` really talks HTTP to it.
 """
 
 from __future__ import annotations
@@ -181,6 +185,8 @@ def _bind(endpoint: Endpoint, door: Door) -> Endpoint:
 # -- the one class attribute ------------------------------------------------------------------
 _active: Door | None = None
 _previous: Callable[..., Any] | None = None
+#: URL prefixes of the servers this process runs (``http://127.0.0.1:PORT/`` ...)
+_served: tuple[str, ...] = ()
 _lock = threading.Lock()
 
 
@@ -197,7 +203,22 @@ def _make_request(self: Endpoint, operation_model: Any, request_dict: dict[str, 
     signing = dict(context.get("signing") or ())
     signing["request_credentials"] = door.credentials_for(self)
     context["signing"] = signing
+    if _served and request_dict["url"].startswith(_served):
+        return previous(self, operation_model, request_dict)  # over HTTP to our own server
     return previous(door.bound(self), operation_model, request_dict)
+
+
+def pass_through(prefixes: tuple[str, ...], on: bool = True) -> None:
+    """Let requests to these URL prefixes (a server of this process) go out over HTTP, or stop."""
+    global _served
+    if on:
+        _served = (*_served, *prefixes)
+    else:
+        remaining = list(_served)
+        for prefix in prefixes:
+            if prefix in remaining:
+                remaining.remove(prefix)
+        _served = tuple(remaining)
 
 
 _ORIGINAL_MAKE_REQUEST: Callable[..., Any] = Endpoint.make_request

@@ -140,6 +140,8 @@ class Activation:
         self._saved_boto3_session: Any = None
         self._requests = RequestsRouter(self.session)
         self._serve_downloads()
+        #: servers started by ``serve()``; they stop when the activation closes
+        self._servers: list[Any] = []
 
     # -- what tooling reads ------------------------------------------------------------
     @property
@@ -182,6 +184,8 @@ class Activation:
         botocore_door.install(self.session, FAKE_CREDENTIALS)
 
     def close(self) -> None:
+        for server in self._servers[::-1]:
+            server.stop()
         # interception first: from here on nothing new reaches the session, and calls still
         # in flight fail with a botocore or requests error instead of leaving the process
         botocore_door.uninstall()
@@ -196,6 +200,27 @@ class Activation:
         if boto3 is not None:
             setattr(boto3, "DEFAULT_SESSION", self._saved_boto3_session)  # noqa: B010 - as above
         self.session.close()
+
+    def serve(self, host: str, port: int) -> Any:
+        """Start an HTTP server on this activation's session (see ``transports/server``)."""
+        from .server import Server
+
+        server = Server(self.session, host, port).start()
+        # clients in this process given its URL talk HTTP to it, not to the in-process door
+        hosts = {server.url}
+        if server.host in ("127.0.0.1", "localhost"):
+            hosts |= {f"http://127.0.0.1:{server.port}", f"http://localhost:{server.port}"}
+        prefixes = tuple(sorted(f"{url}/" for url in hosts))
+        botocore_door.pass_through(prefixes)
+        self._servers.append(server)
+
+        def stopped() -> None:
+            botocore_door.pass_through(prefixes, on=False)
+            if server in self._servers:
+                self._servers.remove(server)
+
+        server.on_stop.append(stopped)
+        return server
 
     def _serve_downloads(self) -> None:
         """Layer URLs the session issues are answered through ``requests`` from the first one on."""

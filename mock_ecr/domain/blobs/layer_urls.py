@@ -9,6 +9,11 @@ captures from 2019 and 2024)::
         &X-Amz-SignedHeaders=host&X-Amz-Expires=3600&X-Amz-Credential=ASIA...%2F20190814%2Fus-west-2%2Fs3%2Faws4_request
         &X-Amz-Signature=<64 hex>
 
+A URL issued while ``download_base`` is set (the HTTP server sets it to its own address for
+the requests it answers) points at that base instead, so a client outside the process can
+fetch it: ``{base}/_mock_ecr/layers/{region}/{key}?...`` with the same parameters. Both
+forms sign the same host (the layer bucket's) and path (the key), so either resolves.
+
 The path of a URL is its token: the table maps it to the registry, repository and digest
 it names. The signature is an HMAC with a per-backend secret over host, path and the other
 parameters, so a URL cannot be edited, and the table holds one entry per (repository,
@@ -27,6 +32,7 @@ import string
 import threading
 import weakref
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -39,6 +45,23 @@ if TYPE_CHECKING:
 #: X-Amz-Expires of the URLs ECR hands out
 EXPIRES_SECONDS = 3600
 STAMP = "%Y%m%dT%H%M%SZ"
+#: the path under which a server answers the layer URLs it hands out
+SERVED_PREFIX = "/_mock_ecr/layers/"
+#: the base URL (``http://host:port``) URLs issued in this context point at; None: the bucket's
+download_base: ContextVar[str | None] = ContextVar("mock_ecr_download_base", default=None)
+
+
+def bucket_host(region: str) -> str:
+    """The layer bucket's host, e.g. prod-us-east-1-starport-layer-bucket.s3.us-east-1.amazonaws.com."""
+    return f"prod-{region}-starport-layer-bucket.s3.{region}.{partition_of(region)[1]}"
+
+
+def served_location(path: str) -> tuple[str, str] | None:
+    """(bucket host, key path) that a server path ``/_mock_ecr/layers/REGION/KEY`` stands for."""
+    region, _, key = path[len(SERVED_PREFIX):].partition("/")
+    if not region or not key or not path.startswith(SERVED_PREFIX):
+        return None
+    return bucket_host(region), "/" + key
 
 
 class LayerUrls:
@@ -66,7 +89,7 @@ class LayerUrls:
 
     def presign(self, store: RegistryStore, repository: Any, digest: str, key: str, now: _dt.datetime) -> str:
         region = store.region
-        host = f"prod-{region}-starport-layer-bucket.s3.{region}.{partition_of(region)[1]}"
+        host = bucket_host(region)
         path = "/" + key
         stamp = now.astimezone(_dt.timezone.utc).strftime(STAMP)
         first = False
@@ -86,7 +109,11 @@ class LayerUrls:
             self._objects[path] = (store, weakref.ref(repository), digest)
         if first and self.on_first_issue is not None:
             self.on_first_issue()
-        return f"https://{host}{path}?" + "&".join(f"{name}={quote(value, safe='')}" for name, value in params)
+        query = "&".join(f"{name}={quote(value, safe='')}" for name, value in params)
+        base = download_base.get()
+        if base is not None:
+            return f"{base}{SERVED_PREFIX}{region}{path}?{query}"
+        return f"https://{host}{path}?{query}"
 
     def sign(self, host: str, path: str, params: list[tuple[str, str]]) -> str:
         signed = sorted(f"{name}={value}" for name, value in params if name != "X-Amz-Signature")
