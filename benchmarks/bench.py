@@ -974,6 +974,81 @@ def print_aio_report(rounds: dict[str, list[dict[str, float]]] | None) -> None:
         ratio = median([m[key] / f[key] for m, f in zip(rounds["mock_ecr"], rounds["floor"], strict=True)])
         verdict = "met" if ratio >= 0.8 else "**missed**"
         print(f"{key:36} {fmt(mock):>10} {fmt(floor):>10} {fmt_ratio(ratio):>11}  target >= 0.80x: {verdict}")
+def snapshot_phase(images: int = 1000, repeats: int = 30) -> dict[str, float]:
+    """Snapshot and restore of a registry of ``images`` images (2 layers each), medians in ms."""
+    from mock_ecr import mock_ecr
+
+    with mock_ecr() as m:
+        for i in range(images):
+            m.push_image(f"repo-{i % 10}", f"v{i}", layers=2, layer_size=64)
+        taken, restored = [], []
+        snapshot = m.snapshot()
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            snapshot = m.snapshot()
+            taken.append((time.perf_counter() - t0) * 1000)
+            t0 = time.perf_counter()
+            m.restore(snapshot)
+            restored.append((time.perf_counter() - t0) * 1000)
+        return {"images": images, "snapshot_ms": median(taken), "restore_ms": median(restored)}
+
+
+def hostile_lifecycle_phase() -> dict[str, float]:
+    """A policy at the 30,720-character limit with thousands of tag patterns (mostly repeats,
+    the rest matching every image) against 500 images of 10 tags: preview and apply, in ms."""
+    import boto3
+
+    from mock_ecr import mock_ecr
+    from mock_ecr.domain.images import service
+    from mock_ecr.domain.store import utcnow
+
+    with mock_ecr() as m:
+        client = boto3.client("ecr", region_name="us-east-1")
+        store = m.backend.store(m.account_id, "us-east-1")
+        for i in range(500):
+            pushed = m.push_image("hostile", f"release-{i:04d}-0", layers=1, layer_size=16)
+            with store.lock:
+                repository = store.repositories["hostile"]
+                for j in range(1, 10):
+                    service.put_image(store, m.backend.quotas, repository, pushed.manifest,
+                                      media_type=pushed.media_type, tag=f"release-{i:04d}-{j}", now=utcnow())
+        every_image = ["r*", "re*", "rel*", "release-*", "*-0", "*e*", "*l*", "*-*", "r*-*", "*se-*", "*a*s*"]
+        patterns: list[str] = []
+        while True:
+            candidate = [*patterns, every_image[len(patterns) % len(every_image)]]
+            rule = {"rulePriority": 1, "selection": {"tagStatus": "tagged", "tagPatternList": candidate,
+                                                     "countType": "imageCountMoreThan", "countNumber": 1},
+                    "action": {"type": "expire"}}
+            if len(json.dumps({"rules": [rule]})) > 30720:
+                break
+            patterns = candidate
+        rule["selection"]["tagPatternList"] = patterns  # type: ignore[index]
+        text = json.dumps({"rules": [rule]})
+        t0 = time.perf_counter()
+        client.start_lifecycle_policy_preview(repositoryName="hostile", lifecyclePolicyText=text)
+        preview = client.get_lifecycle_policy_preview(repositoryName="hostile", maxResults=10)
+        preview_ms = (time.perf_counter() - t0) * 1000
+        client.put_lifecycle_policy(repositoryName="hostile", lifecyclePolicyText=text)
+        t0 = time.perf_counter()
+        expired = m.apply_lifecycle_policies()
+        apply_ms = (time.perf_counter() - t0) * 1000
+        return {"patterns": len(patterns), "policy_chars": len(text), "preview_ms": preview_ms,
+                "apply_ms": apply_ms, "expiring": preview["summary"]["expiringImageTotalCount"],
+                "expired": len(expired)}
+
+
+def run_state_phases() -> None:
+    snap = snapshot_phase()
+    print(f"\n| snapshot / restore ({snap['images']:.0f} images, 2 layers each) | median ms |")
+    print("|---|---:|")
+    print(f"| m.snapshot() | {snap['snapshot_ms']:.2f} |")
+    print(f"| m.restore(snapshot) | {snap['restore_ms']:.2f} |")
+    hostile = hostile_lifecycle_phase()
+    print(f"\n| hostile lifecycle policy ({hostile['patterns']:.0f} patterns, {hostile['policy_chars']:.0f} chars;"
+          " 500 images x 10 tags) | ms |")
+    print("|---|---:|")
+    print(f"| StartLifecyclePolicyPreview + GetLifecyclePolicyPreview | {hostile['preview_ms']:.1f} |")
+    print(f"| apply_lifecycle_policies ({hostile['expired']:.0f} expired) | {hostile['apply_ms']:.1f} |")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -985,12 +1060,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--aio-only", action="store_true", help="run only the aiobotocore phase")
     parser.add_argument("--server", action="store_true",
                         help="only the server phase: boto3 over HTTP to mock_ecr's server and moto_server")
+    parser.add_argument("--state", action="store_true", help="only the snapshot/restore and hostile-policy phases")
     parser.add_argument("--blob-child", help=argparse.SUPPRESS)
     parser.add_argument("--blob-mib", type=int, default=64, help=argparse.SUPPRESS)
     parser.add_argument("--part-mib", type=int, default=8, help=argparse.SUPPRESS)
     cfg = parser.parse_args(argv)
     if cfg.blob_child:
         print(json.dumps(blob_child(cfg.blob_child, cfg.blob_mib, cfg.part_mib)))
+        return
+    if cfg.state:
+        run_state_phases()
         return
     if cfg.quick:
         cfg.rounds = cfg.rounds or 1
@@ -1031,6 +1110,7 @@ def main(argv: list[str] | None = None) -> None:
             print(f"1 GiB {name}: {cfg.big_results[name]['seconds']:.1f} s", file=sys.stderr, flush=True)
     print_report(rounds, activation, blobs, cfg)
     print_aio_report(aio_phase(cfg))
+    run_state_phases()
     print(f"\ntotal {time.perf_counter() - started:.0f} s", file=sys.stderr)
 
 

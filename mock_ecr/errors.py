@@ -8,13 +8,25 @@ carries the code real ECR sends, so ``botocore`` raises a ``ClientError`` whose
 
 from __future__ import annotations
 
+import json
+import uuid
 from typing import Any
+
+from botocore.exceptions import ClientError
 
 from . import messages
 
 
-class ECRError(Exception):
-    """Base of every error the mock answers with; ``code`` defaults to the class name."""
+class ECRError(ClientError):
+    """Base of every error the mock answers with; ``code`` defaults to the class name.
+
+    Also a ``botocore.exceptions.ClientError``: an ECR refusal the test tooling raises
+    (``push_image`` over a quota, say) is caught by ``except ClientError`` and carries the
+    ``response`` dict a boto3 call refused the same way would carry (``Error.Code``,
+    ``Error.Message``, ``ResponseMetadata.HTTPStatusCode``, the modeled members), built
+    when first read. ``str()`` of the error is ECR's message; ``operation_name`` is the ECR
+    operation refused, when the raiser knows it.
+    """
 
     code: str = "ECRError"
     status: int = 400
@@ -25,10 +37,45 @@ class ECRError(Exception):
             cls.code = cls.__name__
 
     def __init__(self, message: str = "", **fields: Any) -> None:
-        super().__init__(message)
+        Exception.__init__(self, message)  # not ClientError's: its response is built lazily
         self.message = message
         #: extra members of the modeled error shape (e.g. ``lastValidByteReceived``)
         self.fields = fields
+        self.operation_name = ""  # the ECR action refused, when the raiser knows it
+        self._response: dict[str, Any] | None = None
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __reduce__(self) -> Any:
+        return (_rebuild, (type(self), self.message, self.fields, self.operation_name))
+
+    @property  # type: ignore[override]
+    def response(self) -> dict[str, Any]:
+        """What botocore would parse out of this error's HTTP answer."""
+        if self._response is None:
+            body = json.dumps(self.body(), separators=(",", ":"))
+            request_id = str(uuid.uuid4())
+            self._response = {
+                "Error": {"Message": self.message, "Code": self.code},
+                "ResponseMetadata": {
+                    "RequestId": request_id,
+                    "HTTPStatusCode": self.status,
+                    "HTTPHeaders": {
+                        "x-amzn-requestid": request_id,
+                        "content-type": "application/x-amz-json-1.1",
+                        "content-length": str(len(body.encode())),
+                    },
+                    "RetryAttempts": 0,
+                },
+                "message": self.message,
+                **self.fields,
+            }
+        return self._response
+
+    @response.setter
+    def response(self, value: dict[str, Any]) -> None:
+        self._response = value
 
     def body(self) -> dict[str, Any]:
         return {"__type": self.code, "message": self.message, **self.fields}
@@ -102,6 +149,12 @@ class MissingAuthenticationTokenException(ECRError):
 
     status = 403
     default_message = "Missing Authentication Token"
+
+
+def _rebuild(cls: type[ECRError], message: str, fields: dict[str, Any], operation: str) -> ECRError:
+    error = cls(message, **fields)
+    error.operation_name = operation
+    return error
 
 
 def _all_error_classes() -> dict[str, type[ECRError]]:

@@ -6,14 +6,13 @@ Every usage form goes through ``MockECR.start``/``stop``, which join or end the 
 
 from __future__ import annotations
 
-import functools
 import inspect
 import os
-import unittest
 from collections.abc import Callable, Sequence
 from types import EllipsisType
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar, overload
 
+from . import decoration
 from .api import Backend, lifecycle
 from .api.lifecycle import ExpiredImage
 from .domain.quotas import Quotas
@@ -30,6 +29,14 @@ from .transports.inprocess import ACCOUNT_ENV, DEFAULT_ACCOUNT_ID, FAKE_CREDENTI
 __all__ = ["FAKE_CREDENTIALS", "MockECR", "mock_ecr"]
 
 T = TypeVar("T")
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _check_account_id(value: object, source: str) -> None:
+    """An AWS account id is 12 digits; anything else would end up in every ARN and URI."""
+    if not isinstance(value, str) or len(value) != 12 or not value.isascii() or not value.isdigit():
+        raise ValueError(f"{source} must be an AWS account id of 12 digits, not {value!r}")
 
 
 class MockECR:
@@ -42,6 +49,8 @@ class MockECR:
     """
 
     def __init__(self, *, account_id: str | None = None, quotas: dict[str, int] | None = None) -> None:
+        if account_id is not None:
+            _check_account_id(account_id, "account_id")
         self._account_id = account_id
         #: quota values this mock sets while active (checked now, so a typo fails here)
         self.quota_overrides = Quotas.checked(quotas)
@@ -59,6 +68,8 @@ class MockECR:
     def start(self) -> "MockECR":
         """Activate the mock until ``stop()``; on a mock ``start()`` already started, do nothing."""
         if not self._started:
+            if self._account_id is None and os.environ.get(ACCOUNT_ENV):
+                _check_account_id(os.environ[ACCOUNT_ENV], ACCOUNT_ENV)
             self._activation = join(self)
             self._started = True
         return self
@@ -79,6 +90,8 @@ class MockECR:
         return self._started or self._depth > 0
 
     def __enter__(self) -> "MockECR":
+        if self._account_id is None and os.environ.get(ACCOUNT_ENV):
+            _check_account_id(os.environ[ACCOUNT_ENV], ACCOUNT_ENV)
         self._activation = join(self)
         self._depth += 1
         return self
@@ -110,7 +123,7 @@ class MockECR:
     @overload
     def __call__(self, target: type[T]) -> type[T]: ...
     @overload
-    def __call__(self, target: Callable[..., T]) -> Callable[..., T]: ...
+    def __call__(self, target: Callable[P, R]) -> Callable[P, R]: ...
 
     def __call__(self, target: Any) -> Any:
         if inspect.isclass(target):
@@ -121,61 +134,26 @@ class MockECR:
         """A mock with the same settings, so one decorated test's state never leaks into another's."""
         return MockECR(account_id=self._account_id, quotas=self.quota_overrides)
 
-    def _decorate_callable(self, func: Callable[..., Any]) -> Callable[..., Any]:
-        if inspect.iscoroutinefunction(func):
-
-            @functools.wraps(func)
-            async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
-                with self._fresh():
-                    return await func(*args, **kwargs)
-
-            return async_wrapper
-
-        @functools.wraps(func)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with self._fresh():
-                return func(*args, **kwargs)
-
-        return wrapper
+    def _decorate_callable(self, func: Any) -> Any:
+        """Wrap ``func`` so that it runs mocked, whatever its shape (see ``decoration.py``)."""
+        return decoration.decorate_callable(self._fresh, func)
 
     def _decorate_class(self, cls: type) -> type:
-        if issubclass(cls, unittest.TestCase):
-            # TestCase.run drives setUp, the test and tearDown: one activation spans all three
-            cls.run = self._decorate_callable(cls.run)  # type: ignore[method-assign]
-            return cls
-        for name, attr in list(vars(cls).items()):
-            if name.startswith("test") and callable(attr):
-                setattr(cls, name, self._decorate_callable(attr))
-        if callable(vars(cls).get("setup_method")):
-            self._span_setup_and_teardown(cls)
-        return cls
+        """Mock every test ``cls`` runs (inherited ones too), its per-test hooks and its class set-up."""
+        return decoration.decorate_class(self._fresh, cls)
 
     def _span_setup_and_teardown(self, cls: type) -> None:
         """pytest-style classes: setup_method starts a mock that teardown_method stops."""
-        setup = cls.setup_method  # type: ignore[attr-defined]
-        teardown = getattr(cls, "teardown_method", None)
-        template = self
+        decoration.span_setup_and_teardown(self._fresh, cls)
 
-        def call_hook(hook: Callable[..., Any], instance: Any, method: Any) -> Any:
-            # pytest passes the test method only to hooks that accept it
-            takes_method = getattr(getattr(hook, "__code__", None), "co_argcount", 2) > 1
-            return hook(instance, method) if takes_method else hook(instance)
+    # -- snapshots of state ----------------------------------------------------------------
+    def snapshot(self) -> Any:
+        """An opaque copy of every registry; ``restore`` puts it back (see ``domain/snapshots.py``)."""
+        return self._require_active().session.snapshot()
 
-        def setup_method(instance: Any, method: Any = None) -> Any:
-            instance._mock_ecr_span = template._fresh().start()
-            return call_hook(setup, instance, method)
-
-        def teardown_method(instance: Any, method: Any = None) -> Any:
-            try:
-                if teardown is not None:
-                    return call_hook(teardown, instance, method)
-            finally:
-                span = instance.__dict__.pop("_mock_ecr_span", None)
-                if span is not None:
-                    span.stop()
-
-        cls.setup_method = setup_method  # type: ignore[attr-defined]
-        cls.teardown_method = teardown_method  # type: ignore[attr-defined]
+    def restore(self, snapshot: Any) -> None:
+        """Make every registry what it was at ``snapshot``; calls and faults are untouched."""
+        self._require_active().session.restore(snapshot)
 
     # -- what tests inspect -------------------------------------------------------------
     def _require_activation(self) -> Activation:
@@ -345,7 +323,7 @@ def mock_ecr(
 @overload
 def mock_ecr(target: type[T], /) -> type[T]: ...
 @overload
-def mock_ecr(target: Callable[..., T], /) -> Callable[..., T]: ...
+def mock_ecr(target: Callable[P, R], /) -> Callable[P, R]: ...
 
 
 def mock_ecr(target: Any = None, /, *, account_id: str | None = None, quotas: dict[str, int] | None = None) -> Any:
@@ -355,6 +333,11 @@ def mock_ecr(target: Any = None, /, *, account_id: str | None = None, quotas: di
     ``with mock_ecr() as m:``; or ``m = mock_ecr(); m.start(); ...; m.stop()``.
     ``quotas`` overrides service quotas by name (``Quotas`` in ``backend/quotas.py``).
     """
+    if target is not None and not callable(target) and not isinstance(target, (staticmethod, classmethod)):
+        raise TypeError(
+            "mock_ecr takes only keyword arguments (account_id=..., quotas=...) or the function or class"
+            f" it decorates; got {target!r} ({type(target).__name__})"
+        )
     mock = MockECR(account_id=account_id, quotas=quotas)
     if target is None:
         return mock

@@ -8,6 +8,10 @@ feed requests to it through the gateway.
 
 from __future__ import annotations
 
+import threading
+from typing import Any
+
+from .domain import snapshots
 from .domain.quotas import Quotas
 from .domain.store import Backend
 from .tooling.faults import Faults
@@ -27,16 +31,47 @@ class Session:
         self.faults = Faults()
         #: the faults by operation; empty (falsy) unless a test injected one
         self.fault_rules = self.faults.rules
-        #: the account calls come from (and address unless they name ``registryId``)
-        self.account_id = account_id
+        #: the account of calls from threads that ``thread_accounts`` does not name
+        self.default_account_id = account_id
+        #: thread ident -> the account its calls come from (see ``account_id``)
+        self.thread_accounts: dict[int, str] = {}
         #: the region of calls whose request names none
         self.region = region
         #: quota values the backend starts from after a reset
         self.quota_overrides: dict[str, int] = {}
 
     @property
+    def account_id(self) -> str:
+        """The account the calling thread's calls come from (and address unless they name
+        ``registryId``): its own entry in ``thread_accounts``, else ``default_account_id``."""
+        return self.thread_accounts.get(threading.get_ident(), self.default_account_id)
+
+    @account_id.setter
+    def account_id(self, account_id: str) -> None:
+        """Every thread's account from now on."""
+        self.default_account_id = account_id
+        self.thread_accounts = {}
+
+    @property
     def quotas(self) -> Quotas:
         return self.backend.quotas
+
+    def snapshot(self) -> snapshots.Snapshot:
+        """An opaque copy of every registry (calls, faults and quotas are not part of it)."""
+        return snapshots.take(self.backend)
+
+    def restore(self, snapshot: Any) -> None:
+        """Put the registries of ``snapshot`` back; calls, faults and quotas are untouched."""
+        if not isinstance(snapshot, snapshots.Snapshot):
+            raise TypeError(f"restore() takes what snapshot() returned, not {type(snapshot).__name__}")
+        snapshots.restore(self.backend, snapshot)
+
+    def after_fork(self) -> None:
+        """In a forked child: every lock fresh; the state is the child's own copy."""
+        self.backend.after_fork()
+        self.faults.after_fork()
+        me = threading.get_ident()  # the only thread a child has
+        self.thread_accounts = {me: self.thread_accounts[me]} if me in self.thread_accounts else {}
 
     def reset(self) -> None:
         """Drop every registry, call and fault; quotas return to ``quota_overrides``.

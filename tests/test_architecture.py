@@ -11,7 +11,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "mock_ecr"
 
 #: top to bottom; a module may import from its own layer or any layer below it
 LAYERS = [
-    ("__init__", "mock", "pytest_plugin", "__main__", "ipython"),
+    ("__init__", "mock", "decoration", "pytest_plugin", "__main__", "ipython"),
     ("transports",),
     ("gateway", "registry"),
     ("session",),

@@ -321,3 +321,22 @@ def test_evaluation_scales_to_many_images() -> None:
     decisions = evaluate(pol, images, NOW)
     assert time.perf_counter() - started < 5
     assert len({d.digest for d in decisions}) == len(decisions)
+
+
+def test_repeated_and_star_only_patterns_decide_nothing_new():
+    """A hostile policy's repeats and ``**`` runs collapse without changing what is selected."""
+    def policy(patterns):
+        return parse_lifecycle_policy(json.dumps({"rules": [{"rulePriority": 1, "selection": {
+            "tagStatus": "tagged", "tagPatternList": patterns, "countType": "imageCountMoreThan",
+            "countNumber": 1}, "action": {"type": "expire"}}]}))
+
+    now = datetime(2024, 1, 10, tzinfo=timezone.utc)
+    images = [
+        Image(f"sha256:{i:064x}", (f"prod-{i}", f"v{i}"), now - timedelta(days=i)) for i in range(1, 6)
+    ] + [Image(f"sha256:{9:064x}", ("dev-9",), now - timedelta(days=9))]
+    plain = evaluate(policy(["prod-*", "v*"]), images, now)
+    hostile = evaluate(policy(["prod-*"] * 500 + ["prod-**", "v***", "*", "**"] + ["v*"] * 500), images, now)
+    assert [d.digest for d in hostile] == [d.digest for d in plain]
+    assert len(plain) == 4
+    only_stars = evaluate(policy(["*", "**"]), images, now)
+    assert len(only_stars) == 5  # every tagged image matches; the newest is kept

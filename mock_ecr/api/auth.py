@@ -8,6 +8,7 @@ import hashlib
 from typing import Any
 
 from ..domain import naming
+from ..domain.store import later
 from .handlers import RequestContext, operation
 
 TOKEN_LIFETIME = _dt.timedelta(hours=12)
@@ -22,7 +23,7 @@ def _password(registry_id: str, region: str, issued_at: _dt.datetime) -> str:
 @operation("GetAuthorizationToken")
 def get_authorization_token(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     registry_ids = list(dict.fromkeys(params.get("registryIds") or [ctx.account_id]))
-    expires_at = ctx.now + TOKEN_LIFETIME
+    expires_at = later(ctx.now, TOKEN_LIFETIME)
     return {
         "authorizationData": [
             {

@@ -47,6 +47,17 @@ class Quotas:
     #: repository creation templates per registry
     repository_creation_templates_per_registry: int = 50
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        """Checked when assigned (``m.quotas.images_per_repository = 5``): a known quota, and
+        a non-negative int; anything else raises here, naming the quota and the value."""
+        if name not in _QUOTA_NAMES:
+            raise AttributeError(f"unknown quota {name!r}; known quotas: {', '.join(sorted(_QUOTA_NAMES))}")
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"quota {name!r} must be an int, not {value!r} ({type(value).__name__})")
+        if value < 0:
+            raise ValueError(f"quota {name!r} must be a non-negative int, not {value!r}")
+        object.__setattr__(self, name, value)
+
     def update(self, overrides: dict[str, Any]) -> None:
         known = {f.name for f in fields(self)}
         for name, value in overrides.items():
@@ -100,3 +111,6 @@ class Quotas:
         limit = getattr(self, quota)
         if len(text) > limit:
             raise invalid_parameter(member, messages.max_length(limit))
+
+
+_QUOTA_NAMES = frozenset(Quotas.names())

@@ -16,6 +16,7 @@ from .. import messages
 from ..errors import RepositoryAlreadyExistsException, RepositoryNotEmptyException, repository_not_found
 from . import naming
 from .blobs import uploads
+from .blobs.storage import unlink_all
 from .images.index import ImageIndex
 from .quotas import Quotas
 from .store import RegistryStore
@@ -101,12 +102,13 @@ def create_repository(store: RegistryStore, quotas: Quotas, repository: Reposito
 
 def delete_repository(store: RegistryStore, repository: Repository, *, force: bool) -> None:
     """Remove ``repository``; without ``force`` only if it holds no image. Its uploads in
-    progress are discarded; blob bytes stay in the registry for the repositories sharing them."""
+    progress are discarded; a blob no other repository of the registry holds is released."""
     if repository.image_count() and not force:
         raise RepositoryNotEmptyException(messages.repository_not_empty(repository.name, store.account_id))
     del store.repositories[repository.name]
     store.sorted_names = None
     uploads.discard_repository_uploads(store, repository)
+    unlink_all(store, repository)
 
 
 def sorted_names(store: RegistryStore) -> list[str]:

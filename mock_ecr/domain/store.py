@@ -40,6 +40,16 @@ def utcnow() -> _dt.datetime:
     return _dt.datetime.now(_dt.timezone.utc)
 
 
+def later(moment: _dt.datetime, delta: _dt.timedelta) -> _dt.datetime:
+    """``moment + delta``, or the last representable time when that is past year 9999
+    (a clock frozen at the end of ``datetime``'s range still gets an answer)."""
+    try:
+        return moment + delta
+    except OverflowError:
+        # whole seconds: a float timestamp of datetime.max would round up into year 10000
+        return _dt.datetime.max.replace(microsecond=0, tzinfo=moment.tzinfo)
+
+
 class RegistryStore:
     """All mutable state of one registry (an account in one region)."""
 
@@ -119,6 +129,34 @@ class Backend:
         finally:
             for store in reversed(taken):
                 store.lock.release()
+
+    def replace_stores(self, stores: dict[RegistryKey, RegistryStore]) -> list[RegistryStore]:
+        """Make ``stores`` the registries (``snapshots.restore``); returns the ones replaced.
+
+        Each replaced registry's lock is taken (in the global order) while it is swapped
+        out, so a call running on it finishes first.
+        """
+        with self._lock:
+            old = self._stores
+        held = sorted(old.values(), key=lambda store: store.key)
+        for store in held:
+            store.lock.acquire()
+        try:
+            with self._lock:
+                self._stores = dict(stores)
+        finally:
+            for store in reversed(held):
+                store.lock.release()
+        return list(old.values())
+
+    def after_fork(self) -> None:
+        """In a forked child: fresh locks (the parent's threads that held them do not exist here)."""
+        self._lock = threading.Lock()
+        for store in self._stores.values():
+            store.lock = threading.RLock()
+            for blob in store.blobs.blobs.values():
+                blob._after_fork()
+        self.layer_urls.after_fork()
 
     def close(self) -> None:
         self.layer_urls.close()

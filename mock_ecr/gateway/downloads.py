@@ -57,12 +57,13 @@ def answer(session: Session, request: HttpRequest) -> HttpResponse:
 
     now = _dt.datetime.now(_dt.timezone.utc)
     issued = _dt.datetime.strptime(query["X-Amz-Date"], STAMP).replace(tzinfo=_dt.timezone.utc)
-    expires = issued + _dt.timedelta(seconds=int(query["X-Amz-Expires"]))
-    if now > expires:
+    lifetime = _dt.timedelta(seconds=int(query["X-Amz-Expires"]))
+    if now - issued > lifetime:  # (issued + lifetime could pass year 9999)
+        expires = issued + lifetime
         return _s3_error(403, "AccessDenied", "Request has expired", head, [
             ("X-Amz-Expires", query["X-Amz-Expires"]),
-            ("Expires", expires.strftime("%Y-%m-%dT%H:%M:%SZ")),
-            ("ServerTime", now.strftime("%Y-%m-%dT%H:%M:%SZ")),
+            ("Expires", expires.isoformat(timespec="seconds").replace("+00:00", "Z")),
+            ("ServerTime", now.isoformat(timespec="seconds").replace("+00:00", "Z")),
         ])
 
     blob = urls.blob(path)

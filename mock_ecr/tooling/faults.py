@@ -222,6 +222,10 @@ class Faults:
             self.rules.setdefault(name, []).append(fault)
         return fault
 
+    def after_fork(self) -> None:
+        """In a forked child: a fresh lock."""
+        self._lock = threading.Lock()
+
     def clear(self) -> None:
         with self._lock:
             for faults in self.rules.values():

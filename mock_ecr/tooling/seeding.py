@@ -7,7 +7,10 @@ InitiateLayerUpload answers (part quotas apply), completes each upload and puts 
 manifest. The registry ends up as a real push leaves it: blobs stored and linked, manifest
 stored, quotas enforced. No request is encoded or decoded: seeding is test set-up, so its
 work is not recorded in ``m.calls`` and injected errors do not apply to it. A refused
-step raises the ``ECRError`` ECR would answer (e.g. ``LimitExceededException``).
+step raises the ``ECRError`` ECR would answer (e.g. ``LimitExceededException``), which is
+also a ``botocore.exceptions.ClientError`` naming the refused action as
+``operation_name``. A layer another push completed first is accepted, as docker accepts
+it; a refused upload is cancelled, so no upload is ever left in progress.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -25,6 +29,7 @@ from ..domain.images import service as images
 from ..domain.quotas import Quotas
 from ..domain.repositories import Repository, create_repository, get_repository
 from ..domain.store import RegistryStore, utcnow
+from ..errors import ECRError, LayerAlreadyExistsException
 from ..wire import codec as protocol
 
 if TYPE_CHECKING:
@@ -118,6 +123,17 @@ def push_image(
         return _push(store, backend.quotas, repository_name, tag, blobs, media_type, create_repository)
 
 
+@contextmanager
+def _step(operation: str) -> Iterator[None]:
+    """Name the ECR action a refusal of this step answers, as a boto3 ClientError would."""
+    try:
+        yield
+    except ECRError as error:
+        if not error.operation_name:
+            error.operation_name = operation
+        raise
+
+
 def _push(
     store: RegistryStore,
     quotas: Quotas,
@@ -134,7 +150,7 @@ def _push(
         {
             "architecture": "amd64",
             "os": "linux",
-            "created": now.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "created": now.isoformat(timespec="microseconds").replace("+00:00", "Z"),
             "config": {},
             "rootfs": {"type": "layers", "diff_ids": layer_digests},
         },
@@ -152,16 +168,22 @@ def _push(
         },
         indent=3,
     )
-    _check_arguments(store, repository_name, tag, manifest, manifest_type)
+    with _step("PutImage"):
+        _check_arguments(store, repository_name, tag, manifest, manifest_type)
 
     repository = store.repositories.get(repository_name)
     if repository is None:
         if not create:
-            get_repository(store, repository_name)  # RepositoryNotFoundException
-        repository = create_repository(store, quotas, Repository(store.account_id, store.region, repository_name, now))
+            with _step("DescribeRepositories"):
+                get_repository(store, repository_name)  # RepositoryNotFoundException
+        with _step("CreateRepository"):
+            repository = create_repository(
+                store, quotas, Repository(store.account_id, store.region, repository_name, now)
+            )
     for blob in (config, *blobs):
         _upload_blob(store, quotas, repository, blob)
-    images.put_image(store, quotas, repository, manifest, media_type=manifest_type, tag=tag, now=now)
+    with _step("PutImage"):
+        images.put_image(store, quotas, repository, manifest, media_type=manifest_type, tag=tag, now=now)
     return PushedImage(
         registry_id=store.account_id,
         region=store.region,
@@ -182,11 +204,19 @@ def _upload_blob(store: RegistryStore, quotas: Quotas, repository: Repository, b
     if repository_blob(store, repository, digest) is not None:
         return
     upload = uploads.start_upload(store, repository)
-    part_size = quotas.max_layer_part_size  # InitiateLayerUpload's partSize
-    for first in range(0, len(blob), part_size):
-        part = blob[first : first + part_size]
-        uploads.append_part(quotas, upload, part, first, first + len(part) - 1)
-    uploads.complete_upload(store, quotas, upload, [digest])
+    try:
+        part_size = quotas.max_layer_part_size  # InitiateLayerUpload's partSize
+        with _step("UploadLayerPart"):
+            for first in range(0, len(blob), part_size):
+                part = blob[first : first + part_size]
+                uploads.append_part(quotas, upload, part, first, first + len(part) - 1)
+        with _step("CompleteLayerUpload"):
+            uploads.complete_upload(store, quotas, upload, [digest])
+    except LayerAlreadyExistsException:
+        uploads.cancel_upload(store, upload)  # completed by another push meanwhile: docker accepts it
+    except BaseException:
+        uploads.cancel_upload(store, upload)
+        raise
 
 
 def _check_arguments(

@@ -133,6 +133,8 @@ class Activation:
     def __init__(self) -> None:
         self.session = Session()
         self.mocks: list[MockECR] = []
+        #: the thread that started each entry of ``mocks``
+        self.starters: list[int] = []
         #: (mock, quota values it replaced) per start of a mock configured with quotas
         self._quota_layers: list[tuple[MockECR, dict[str, int]]] = []
         self._saved_env: dict[str, str | None] = {}
@@ -228,8 +230,17 @@ class Activation:
 
     # -- mocks, quotas and reset -----------------------------------------------------------
     def mocks_changed(self) -> None:
-        """The innermost active mock decides the caller's account; resolved once, not per call."""
-        self.session.account_id = self.mocks[-1].account_id if self.mocks else DEFAULT_ACCOUNT_ID
+        """Decide each thread's account; resolved when mocks start and stop, not per call.
+
+        A thread that started mocks still active uses the innermost of its own; any other
+        thread (a worker of the code under test) uses the most recently started active mock.
+        """
+        session = self.session
+        by_thread: dict[int, str] = {}
+        for mock, thread in zip(self.mocks, self.starters, strict=True):
+            by_thread[thread] = mock.account_id
+        session.default_account_id = self.mocks[-1].account_id if self.mocks else DEFAULT_ACCOUNT_ID
+        session.thread_accounts = by_thread
 
     def apply_quotas(self, mock: MockECR) -> None:
         """A mock configured with quotas starts: its values apply until it stops."""
@@ -267,6 +278,7 @@ def join(mock: MockECR) -> Activation:
             activation.open()
             _activation = activation
         activation.mocks.append(mock)
+        activation.starters.append(threading.get_ident())
         activation.mocks_changed()
         if mock.quota_overrides:
             activation.apply_quotas(mock)
@@ -284,6 +296,7 @@ def leave(mock: MockECR) -> None:
         for index in range(len(activation.mocks) - 1, -1, -1):
             if activation.mocks[index] is mock:
                 del activation.mocks[index]
+                del activation.starters[index]
                 break
         activation.mocks_changed()
         if mock.quota_overrides:
@@ -291,3 +304,20 @@ def leave(mock: MockECR) -> None:
         if not activation.mocks:
             _activation = None
             activation.close()
+
+
+def _after_fork_in_child() -> None:
+    """A forked child gets fresh locks: a parent thread that held one does not exist there.
+
+    The child's registries, calls and faults are its own copy of the parent's at the fork;
+    neither sees the other's changes afterwards.
+    """
+    global _lock
+    _lock = threading.RLock()
+    activation = _activation
+    if activation is not None:
+        activation.session.after_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)

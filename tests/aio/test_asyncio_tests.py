@@ -37,7 +37,6 @@ def test_the_decorated_test_is_still_a_coroutine_function():
     assert inspect.iscoroutinefunction(decorated)
 
 
-@pytest.mark.xfail(strict=True, reason="@mock_ecr does not yet keep the mock active across an async generator")
 @pytest.mark.asyncio
 async def test_the_decorator_on_an_async_generator():
     @mock_ecr

@@ -64,6 +64,13 @@ def served_location(path: str) -> tuple[str, str] | None:
     return bucket_host(region), "/" + key
 
 
+def amz_date(moment: _dt.datetime) -> str:
+    """``X-Amz-Date`` of ``moment`` (``STAMP``), the year always four digits: ``strftime``
+    writes year 1 as "1" on some platforms, which ``strptime`` then cannot read back."""
+    t = moment.astimezone(_dt.timezone.utc)
+    return f"{t.year:04d}{t.month:02d}{t.day:02d}T{t.hour:02d}{t.minute:02d}{t.second:02d}Z"
+
+
 class LayerUrls:
     """Issues presigned layer URLs and resolves them; thread-safe.
 
@@ -80,6 +87,10 @@ class LayerUrls:
         self._objects: dict[str, tuple[RegistryStore, weakref.ref[Any], str]] = {}
         self.on_first_issue: Callable[[], None] | None = None
 
+    def after_fork(self) -> None:
+        """In a forked child: a fresh lock."""
+        self._lock = threading.Lock()
+
     def _credentials(self) -> None:
         """The fake signer's secret and identity, made when the first URL is issued."""
         self._secret = secrets.token_bytes(32)
@@ -91,7 +102,7 @@ class LayerUrls:
         region = store.region
         host = bucket_host(region)
         path = "/" + key
-        stamp = now.astimezone(_dt.timezone.utc).strftime(STAMP)
+        stamp = amz_date(now)
         first = False
         with self._lock:
             if not self._secret:

@@ -9,6 +9,8 @@ temporary file on disk, so a 1 GiB layer costs disk, not RSS. Every file is clos
 from __future__ import annotations
 
 import hashlib
+import io
+import os
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
@@ -119,62 +121,157 @@ def _find_malloc_trim() -> Callable[[int], Any]:
 _malloc_trim: Callable[[int], Any] | None = None
 
 
-class Blob:
-    """An immutable, stored blob: size, digest, and a way to stream its bytes."""
+#: guards every blob's holder count (registries and snapshots holding it)
+_holders_lock = threading.Lock()
 
-    __slots__ = ("digest", "size", "media_type", "_file", "_lock")
+
+class Blob:
+    """An immutable, stored blob: size, digest, and a way to stream its bytes.
+
+    Bytes held in memory (a blob of at most ``SPOOL_THRESHOLD``) are kept as one ``bytes``
+    object; a blob spooled to disk is read with ``os.pread`` at the offset each reader
+    asks for, so concurrent readers (and a forked child) never share a file position and
+    take no lock. A blob is immutable, so registries' copies in snapshots share it: each
+    holder (a registry's ``RegistryBlobs``) counts itself, and the last to let go closes
+    the file.
+    """
+
+    __slots__ = ("digest", "size", "media_type", "_file", "_data", "_fd", "_holders", "_lock")
 
     def __init__(self, digest: str, size: int, file: BinaryIO, media_type: str | None = None) -> None:
         self.digest = digest
         self.size = size
         self.media_type = media_type
+        self._holders = 0
+        self._data: bytes | None = None
+        self._fd = -1
+        self._lock: threading.Lock | None = None
+        if isinstance(file, tempfile.SpooledTemporaryFile) and not file._rolled:  # type: ignore[attr-defined]
+            self._data = file._file.getvalue()  # type: ignore[attr-defined]
+            file.close()
+        elif isinstance(file, io.BytesIO):
+            self._data = file.getvalue()
+            file.close()
+        else:
+            try:
+                self._fd = file.fileno()
+            except (AttributeError, OSError, io.UnsupportedOperation):
+                self._lock = threading.Lock()  # a file-like without a descriptor: seek + read
         self._file = file
-        self._lock = threading.Lock()
 
     def chunks(self, chunk_size: int = _READ_CHUNK) -> Iterator[bytes]:
         """The blob's bytes in order, ``chunk_size`` at a time (safe across threads)."""
         offset = 0
         while offset < self.size:
-            with self._lock:
-                self._file.seek(offset)
-                chunk = self._file.read(min(chunk_size, self.size - offset))
+            chunk = self.read_at(offset, min(chunk_size, self.size - offset))
             if not chunk:
                 return
             offset += len(chunk)
             yield chunk
 
+    def read_at(self, offset: int, size: int) -> bytes:
+        """Up to ``size`` bytes from ``offset``, with no shared file position."""
+        data = self._data
+        if data is not None:
+            return data[offset : offset + size]
+        if self._fd >= 0:
+            return os.pread(self._fd, size, offset)
+        assert self._lock is not None
+        with self._lock:
+            self._file.seek(offset)
+            return self._file.read(size)
+
     def read(self) -> bytes:
+        if self._data is not None:
+            return self._data
         return b"".join(self.chunks())
 
+    @property
+    def closed(self) -> bool:
+        return self._data is None and self._file.closed
+
+    def retain(self) -> None:
+        """One more holder (a registry, or a snapshot of one) keeps this blob."""
+        with _holders_lock:
+            self._holders += 1
+
+    def release(self) -> None:
+        """A holder lets go; the last one closes the blob's file."""
+        with _holders_lock:
+            self._holders -= 1
+            last = self._holders <= 0
+        if last:
+            self.close()
+
     def close(self) -> None:
-        with self._lock:  # never under a read in another thread
-            self._file.close()
+        self._data = None
+        self._fd = -1
+        self._file.close()
+
+    def _after_fork(self) -> None:
+        if self._lock is not None:
+            self._lock = threading.Lock()
 
 
 class RegistryBlobs:
-    """One registry's blobs by digest, shared by every repository of the registry."""
+    """One registry's blobs by digest, shared by every repository of the registry.
 
-    __slots__ = ("blobs",)
+    ``links`` counts the repositories each blob is uploaded to; a blob no repository links
+    any more is released at once (its file closed, unless a snapshot still holds it).
+    """
+
+    __slots__ = ("blobs", "links")
 
     def __init__(self) -> None:
         self.blobs: dict[str, Blob] = {}
+        self.links: dict[str, int] = {}
 
     def add(self, blob: Blob) -> Blob:
         """Store ``blob`` unless an identical one is stored already; returns the stored one."""
         existing = self.blobs.get(blob.digest)
         if existing is not None:
-            blob.close()
+            if existing is not blob:
+                blob.release()
             return existing
         self.blobs[blob.digest] = blob
+        blob.retain()
         return blob
 
+    def link(self, digest: str) -> None:
+        self.links[digest] = self.links.get(digest, 0) + 1
+
+    def unlink(self, digest: str) -> None:
+        """One repository fewer holds ``digest``; the last one releases the blob."""
+        count = self.links.get(digest, 0) - 1
+        if count > 0:
+            self.links[digest] = count
+            return
+        self.links.pop(digest, None)
+        blob = self.blobs.pop(digest, None)
+        if blob is not None:
+            blob.release()
+
+    def copy(self) -> RegistryBlobs:
+        """Another holder of the same blobs (no bytes are copied)."""
+        twin = RegistryBlobs()
+        twin.blobs = dict(self.blobs)
+        twin.links = dict(self.links)
+        with _holders_lock:
+            for blob in twin.blobs.values():
+                blob._holders += 1
+        return twin
+
     def close(self) -> None:
-        # one atomic step per blob: other threads may still be adding while the mock stops
-        while self.blobs:
-            try:
-                _, blob = self.blobs.popitem()
-            except KeyError:
-                break
+        """This holder lets go of every blob; the ones nothing else holds are closed."""
+        blobs, self.blobs = self.blobs, {}
+        self.links = {}
+        unheld = []
+        with _holders_lock:
+            for blob in blobs.values():
+                blob._holders -= 1
+                if blob._holders <= 0:
+                    unheld.append(blob)
+        for blob in unheld:
             blob.close()
 
 
@@ -186,13 +283,24 @@ class RegistryBlobs:
 def link_blob(store: RegistryStore, repository: Repository, blob: Blob) -> Blob:
     """Store ``blob`` in the registry (once) and make it part of ``repository``."""
     stored = store.blobs.add(blob)
-    repository.blob_links.add(stored.digest)
+    if stored.digest not in repository.blob_links:
+        repository.blob_links.add(stored.digest)
+        store.blobs.link(stored.digest)
     return stored
 
 
-def unlink_blob(repository: Repository, digest: str) -> None:
-    """Make the blob no longer pullable from ``repository`` (its bytes stay in the registry)."""
-    repository.blob_links.discard(digest)
+def unlink_blob(store: RegistryStore, repository: Repository, digest: str) -> None:
+    """Make the blob no longer pullable from ``repository``; released when no repository holds it."""
+    if digest in repository.blob_links:
+        repository.blob_links.discard(digest)
+        store.blobs.unlink(digest)
+
+
+def unlink_all(store: RegistryStore, repository: Repository) -> None:
+    """``repository`` is deleted: every blob only it held is released."""
+    links, repository.blob_links = repository.blob_links, set()
+    for digest in links:
+        store.blobs.unlink(digest)
 
 
 def repository_blob(store: RegistryStore, repository: Repository, digest: str) -> Blob | None:

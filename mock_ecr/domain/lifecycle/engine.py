@@ -20,6 +20,8 @@ The caller supplies ``now`` so this module never reads a clock.
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,6 +30,7 @@ from typing import Protocol
 from .rules import LifecyclePolicy, Rule
 
 _MAX_DAYS = timedelta.max.days
+_STAR_RUNS = re.compile(r"\*{2,}")
 
 
 class LifecycleImage(Protocol):
@@ -132,9 +135,35 @@ def _selects(rule: Rule, entry: _Entry) -> bool:
         return not entry.tags
     if not entry.tags:
         return False
+    tags = entry.tags
     if rule.tag_prefixes:
-        return all(any(tag.startswith(prefix) for tag in entry.tags) for prefix in rule.tag_prefixes)
-    return all(any(tag_pattern_matches(pattern, tag) for tag in entry.tags) for pattern in rule.tag_patterns)
+        return all(any(tag.startswith(prefix) for tag in tags) for prefix in _distinct_prefixes(rule.tag_prefixes))
+    for pattern in _distinct_patterns(rule.tag_patterns):
+        for tag in tags:
+            if tag_pattern_matches(pattern, tag):
+                break
+        else:
+            return False
+    return True
+
+
+@functools.lru_cache(maxsize=128)
+def _distinct_patterns(patterns: tuple[str, ...]) -> tuple[str, ...]:
+    """The patterns that decide anything, each once: runs of ``*`` collapsed, patterns of
+    only ``*`` dropped (they match any tag, and the rule's images are tagged), the most
+    specific first, so an image that fails does so early. The cost of a hostile policy
+    (thousands of patterns, mostly repeats) is then one pass per distinct pattern."""
+    distinct = dict.fromkeys(_STAR_RUNS.sub("*", pattern) for pattern in patterns)
+    distinct.pop("*", None)
+    return tuple(sorted(distinct, key=lambda pattern: -len(pattern.replace("*", ""))))
+
+
+@functools.lru_cache(maxsize=128)
+def _distinct_prefixes(prefixes: tuple[str, ...]) -> tuple[str, ...]:
+    """Each prefix once, the empty one (matching any tag) dropped, longest first."""
+    distinct = dict.fromkeys(prefixes)
+    distinct.pop("", None)
+    return tuple(sorted(distinct, key=len, reverse=True))
 
 
 def _chosen(rule: Rule, seen: list[int], entries: list[_Entry], now: datetime) -> list[int]:
