@@ -49,11 +49,13 @@ from contextlib import contextmanager
 from typing import Any
 
 # fake credentials for every target (moto and mock_ecr set their own while active)
-os.environ.update({
-    "AWS_ACCESS_KEY_ID": "AKIABENCHMARK0000000",
-    "AWS_SECRET_ACCESS_KEY": "benchmark-secret",
-    "AWS_DEFAULT_REGION": "us-east-1",
-})
+os.environ.update(
+    {
+        "AWS_ACCESS_KEY_ID": "AKIABENCHMARK0000000",
+        "AWS_SECRET_ACCESS_KEY": "benchmark-secret",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+)
 os.environ.pop("AWS_PROFILE", None)
 
 import boto3  # noqa: E402
@@ -78,13 +80,16 @@ def image_config(i: int) -> bytes:
 
 
 def manifest_for(config: bytes, layer: bytes, i: int) -> str:
-    return json.dumps({
-        "schemaVersion": 2,
-        "mediaType": MANIFEST_TYPE,
-        "config": {"mediaType": CONFIG_TYPE, "size": len(config), "digest": digest_of(config)},
-        "layers": [{"mediaType": LAYER_TYPE, "size": len(layer), "digest": digest_of(layer)}],
-        "annotations": {"org.example.n": str(i)},
-    }, indent=3)
+    return json.dumps(
+        {
+            "schemaVersion": 2,
+            "mediaType": MANIFEST_TYPE,
+            "config": {"mediaType": CONFIG_TYPE, "size": len(config), "digest": digest_of(config)},
+            "layers": [{"mediaType": LAYER_TYPE, "size": len(layer), "digest": digest_of(layer)}],
+            "annotations": {"org.example.n": str(i)},
+        },
+        indent=3,
+    )
 
 
 BASE_LAYER = b"base layer " * 100
@@ -170,9 +175,17 @@ class MockEcrTarget(Target):
 
         backend = self.mock.backend
         for i in range(count):
-            handle(backend, "PutImage", ACCOUNT, REGION, {
-                "repositoryName": repository, "imageManifest": manifest_for(config, BASE_LAYER, i), "imageTag": f"t{i}",
-            })
+            handle(
+                backend,
+                "PutImage",
+                ACCOUNT,
+                REGION,
+                {
+                    "repositoryName": repository,
+                    "imageManifest": manifest_for(config, BASE_LAYER, i),
+                    "imageTag": f"t{i}",
+                },
+            )
 
 
 class MotoTarget(Target):
@@ -272,11 +285,17 @@ class EcrBodiesFloor(FloorTarget):
         "DescribeRepositories": json.dumps({"repositories": [_REPOSITORY]}),
         "UploadLayerPart": json.dumps({**_UPLOAD, "lastByteReceived": 1099}),
         "CompleteLayerUpload": json.dumps({**_UPLOAD, "layerDigest": "sha256:" + "cd" * 32}),
-        "PutImage": json.dumps({"image": {
-            "registryId": ACCOUNT, "repositoryName": IMAGES_REPO,
-            "imageId": {"imageDigest": "sha256:" + "ab" * 32, "imageTag": "v1"},
-            "imageManifest": manifest_for(image_config(0), BASE_LAYER, 0), "imageManifestMediaType": MANIFEST_TYPE,
-        }}),
+        "PutImage": json.dumps(
+            {
+                "image": {
+                    "registryId": ACCOUNT,
+                    "repositoryName": IMAGES_REPO,
+                    "imageId": {"imageDigest": "sha256:" + "ab" * 32, "imageTag": "v1"},
+                    "imageManifest": manifest_for(image_config(0), BASE_LAYER, 0),
+                    "imageManifestMediaType": MANIFEST_TYPE,
+                }
+            }
+        ),
     }
 
 
@@ -326,8 +345,13 @@ def _batch_body(operation: str, size: int) -> bytes:
     if body is None:
         image_id = {"imageDigest": _DETAIL["imageDigest"]}
         if operation == "BatchGetImage":
-            image = {"registryId": ACCOUNT, "repositoryName": IMAGES_REPO, "imageId": image_id,
-                     "imageManifest": _MANIFEST_TEXT, "imageManifestMediaType": MANIFEST_TYPE}
+            image = {
+                "registryId": ACCOUNT,
+                "repositoryName": IMAGES_REPO,
+                "imageId": image_id,
+                "imageManifest": _MANIFEST_TEXT,
+                "imageManifestMediaType": MANIFEST_TYPE,
+            }
             document: dict[str, Any] = {"images": [image] * size, "failures": []}
         else:
             # ECR reports each deleted tag: an image deleted by digest comes back with its tag
@@ -377,8 +401,9 @@ def upload_small_blob(client: Any, repository: str, data: bytes, timer: Timer | 
     perf = time.perf_counter
     t0 = perf()
     upload_id = client.initiate_layer_upload(repositoryName=repository)["uploadId"]
-    client.upload_layer_part(repositoryName=repository, uploadId=upload_id, partFirstByte=0,
-                             partLastByte=len(data) - 1, layerPartBlob=data)
+    client.upload_layer_part(
+        repositoryName=repository, uploadId=upload_id, partFirstByte=0, partLastByte=len(data) - 1, layerPartBlob=data
+    )
     client.complete_layer_upload(repositoryName=repository, uploadId=upload_id, layerDigests=[digest])
     if timer is not None:
         timer.add("layer-upload calls", perf() - t0, 3)
@@ -426,8 +451,9 @@ def run_workload(target: Target, cfg: argparse.Namespace) -> dict[str, float]:
                 upload_small_blob(client, IMAGES_REPO, config, timer)
             text = manifest_for(config, BASE_LAYER, i)
             t0 = perf()
-            client.put_image(repositoryName=IMAGES_REPO, imageManifest=text, imageTag=f"v{i}",
-                             imageDigest=digest_of(text.encode()))
+            client.put_image(
+                repositoryName=IMAGES_REPO, imageManifest=text, imageTag=f"v{i}", imageDigest=digest_of(text.encode())
+            )
             timer.add("put_image", perf() - t0, 1)
 
         if target.simple_only:
@@ -441,12 +467,18 @@ def run_workload(target: Target, cfg: argparse.Namespace) -> dict[str, float]:
             timer.add("describe_images (items)", perf() - t0, items)
         for _ in range(cfg.walks):
             t0 = perf()
-            items, _pages = walk(client, "describe_images", "imageDetails", repositoryName=IMAGES_REPO,
-                                 PaginationConfig={"PageSize": 1000})
+            items, _pages = walk(
+                client,
+                "describe_images",
+                "imageDetails",
+                repositoryName=IMAGES_REPO,
+                PaginationConfig={"PageSize": 1000},
+            )
             timer.add("describe_images, page 1000 (items)", perf() - t0, items)
             t0 = perf()
-            items, _pages = walk(client, "list_images", "imageIds", repositoryName=IMAGES_REPO,
-                                 PaginationConfig={"PageSize": 1000})
+            items, _pages = walk(
+                client, "list_images", "imageIds", repositoryName=IMAGES_REPO, PaginationConfig={"PageSize": 1000}
+            )
             timer.add("list_images, page 1000 (items)", perf() - t0, items)
         digests: list[str] = []
         for _ in range(cfg.walks):
@@ -459,7 +491,7 @@ def run_workload(target: Target, cfg: argparse.Namespace) -> dict[str, float]:
         assert len(digests) == cfg.images, (target.name, len(digests))
 
         # -- batches of 100
-        batches = [[{"imageDigest": d} for d in digests[i:i + 100]] for i in range(0, len(digests), 100)]
+        batches = [[{"imageDigest": d} for d in digests[i : i + 100]] for i in range(0, len(digests), 100)]
         for _ in range(cfg.walks):
             for batch in batches:
                 t0 = perf()
@@ -478,8 +510,13 @@ def run_workload(target: Target, cfg: argparse.Namespace) -> dict[str, float]:
             best = None
             for _ in range(cfg.scale_walks):
                 t0 = perf()
-                items, pages = walk(client, "describe_images", "imageDetails", repositoryName=repository,
-                                    PaginationConfig={"PageSize": 100})
+                items, pages = walk(
+                    client,
+                    "describe_images",
+                    "imageDetails",
+                    repositoryName=repository,
+                    PaginationConfig={"PageSize": 100},
+                )
                 elapsed = perf() - t0
                 assert items == size, (target.name, items, size)
                 best = elapsed if best is None else min(best, elapsed)
@@ -547,8 +584,13 @@ def blob_child(target_name: str, size_mib: int, part_mib: int) -> dict[str, Any]
     upload_id = client.initiate_layer_upload(repositoryName="bench/blob")["uploadId"]
     for i in range(parts):
         first = i * len(part)
-        client.upload_layer_part(repositoryName="bench/blob", uploadId=upload_id, partFirstByte=first,
-                                 partLastByte=first + len(part) - 1, layerPartBlob=part)
+        client.upload_layer_part(
+            repositoryName="bench/blob",
+            uploadId=upload_id,
+            partFirstByte=first,
+            partLastByte=first + len(part) - 1,
+            layerPartBlob=part,
+        )
     client.complete_layer_upload(repositoryName="bench/blob", uploadId=upload_id, layerDigests=[digest])
     elapsed = time.perf_counter() - t0
     peak = hwm_bytes()
@@ -570,8 +612,16 @@ def blob_child(target_name: str, size_mib: int, part_mib: int) -> dict[str, Any]
 
 
 def run_blob(target_name: str, size_mib: int, part_mib: int) -> dict[str, Any]:
-    command = [sys.executable, os.path.abspath(__file__), "--blob-child", target_name,
-               "--blob-mib", str(size_mib), "--part-mib", str(part_mib)]
+    command = [
+        sys.executable,
+        os.path.abspath(__file__),
+        "--blob-child",
+        target_name,
+        "--blob-mib",
+        str(size_mib),
+        "--part-mib",
+        str(part_mib),
+    ]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"blob child for {target_name} failed:\n{done.stderr}")
@@ -613,8 +663,9 @@ class HttpTarget(Target):
     def client(self) -> Any:
         from botocore.config import Config
 
-        return boto3.client("ecr", region_name=REGION, endpoint_url=self.url,
-                            config=Config(retries={"total_max_attempts": 1}))
+        return boto3.client(
+            "ecr", region_name=REGION, endpoint_url=self.url, config=Config(retries={"total_max_attempts": 1})
+        )
 
     def shutdown(self) -> None:
         if self.process is not None:
@@ -630,8 +681,9 @@ class MockEcrServerTarget(HttpTarget):
     def launch(self) -> None:
         here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [here, os.environ.get("PYTHONPATH")]))}
-        self.process = subprocess.Popen([sys.executable, "-m", "mock_ecr", "serve", "--port", "0"],
-                                        stdout=subprocess.PIPE, text=True, env=env)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "mock_ecr", "serve", "--port", "0"], stdout=subprocess.PIPE, text=True, env=env
+        )
         assert self.process.stdout is not None
         self.url = self.process.stdout.readline().split()[-1]
 
@@ -645,8 +697,9 @@ class MotoServerTarget(HttpTarget):
         import urllib.request
 
         port = free_port()
-        self.process = subprocess.Popen([sys.executable, "-m", "moto.server", "-p", str(port)],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         self.url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
         while True:
@@ -683,8 +736,11 @@ def run_server_phase(cfg: argparse.Namespace) -> None:
                 gc.collect()
                 t0 = time.perf_counter()
                 rounds[target.name].append(run_workload(target, workload))
-                print(f"server round {r + 1}/{cfg.rounds} {target.name}: {time.perf_counter() - t0:.1f} s",
-                      file=sys.stderr, flush=True)
+                print(
+                    f"server round {r + 1}/{cfg.rounds} {target.name}: {time.perf_counter() - t0:.1f} s",
+                    file=sys.stderr,
+                    flush=True,
+                )
     finally:
         for target in targets:
             if isinstance(target, HttpTarget):
@@ -697,23 +753,31 @@ def print_server_report(rounds: dict[str, list[dict[str, float]]], cfg: argparse
     server, moto, local = "mock_ecr server", "moto_server", "mock_ecr in-process"
     print()
     print(f"machine: {machine()}")
-    print(f"server phase: {cfg.server_repos} repositories, {cfg.server_images} images; {cfg.rounds} interleaved "
-          "round(s); each server in its own process on 127.0.0.1, one boto3 client through endpoint_url")
+    print(
+        f"server phase: {cfg.server_repos} repositories, {cfg.server_images} images; {cfg.rounds} interleaved "
+        "round(s); each server in its own process on 127.0.0.1, one boto3 client through endpoint_url"
+    )
     print(f"load average before / after: {cfg.load_before} / {os.getloadavg()[0]:.2f}")
     print("\ncalls/s over HTTP (target: mock_ecr server / moto_server >= 2)")
-    print(f"{'phase':24} {'mock_ecr':>10} {'moto':>10} {'mock/moto':>10} {'in-process':>11} "
-          f"{'us/call http':>13} {'us/call local':>14} {'loopback us':>12}")
+    print(
+        f"{'phase':24} {'mock_ecr':>10} {'moto':>10} {'mock/moto':>10} {'in-process':>11} "
+        f"{'us/call http':>13} {'us/call local':>14} {'loopback us':>12}"
+    )
     for key in SERVER_KEYS:
         m, o, loc = rep.value(server, key), rep.value(moto, key), rep.value(local, key)
         ratio = rep.ratio(server, moto, key)
         http_us, local_us = 1e6 / m if m else NAN, 1e6 / loc if loc else NAN
-        print(f"{key:24} {fmt(m):>10} {fmt(o):>10} {fmt_ratio(ratio):>10} {fmt(loc):>11} "
-              f"{fmt(http_us, 1):>13} {fmt(local_us, 1):>14} {fmt(http_us - local_us, 1):>12}")
+        print(
+            f"{key:24} {fmt(m):>10} {fmt(o):>10} {fmt_ratio(ratio):>10} {fmt(loc):>11} "
+            f"{fmt(http_us, 1):>13} {fmt(local_us, 1):>14} {fmt(http_us - local_us, 1):>12}"
+        )
         rep.check(ratio >= 2, f"server {key}: mock_ecr/moto_server {ratio:.2f}x (target >= 2)")
     if server in rounds and "layer-upload calls" in rounds[server][0]:
         m, loc = rep.value(server, "layer-upload calls"), rep.value(local, "layer-upload calls")
-        print(f"{'layer-upload calls':24} {fmt(m):>10} {'n/a':>10} {'':>10} {fmt(loc):>11} "
-              f"{fmt(1e6 / m, 1):>13} {fmt(1e6 / loc, 1):>14} {fmt(1e6 / m - 1e6 / loc, 1):>12}")
+        print(
+            f"{'layer-upload calls':24} {fmt(m):>10} {'n/a':>10} {'':>10} {fmt(loc):>11} "
+            f"{fmt(1e6 / m, 1):>13} {fmt(1e6 / loc, 1):>14} {fmt(1e6 / m - 1e6 / loc, 1):>12}"
+        )
         print("  moto: n/a, moto 5 raises NotImplementedError for the layer-upload actions")
     print("  us/call: the client's whole call (boto3 serialize + sign + HTTP + the server + parse);")
     print("  loopback us: what going through the server costs over calling the mock in-process")
@@ -727,8 +791,14 @@ def print_server_report(rounds: dict[str, list[dict[str, float]]], cfg: argparse
 SIMPLE = ["create_repository", "describe_repositories", "layer-upload calls", "put_image"]
 ITEMS = ["describe_images (items)", "list_images (items)", "batch_get_image (items)", "batch_delete_image (items)"]
 ITEMS_1000 = ["describe_images, page 1000 (items)", "list_images, page 1000 (items)"]
-BLOB_KEYS = ["MiB/s", "peak growth / blob", "held after upload / blob", "held after stop / blob",
-             "temp files open while active", "temp files open after stop"]
+BLOB_KEYS = [
+    "MiB/s",
+    "peak growth / blob",
+    "held after upload / blob",
+    "held after stop / blob",
+    "temp files open while active",
+    "temp files open after stop",
+]
 NAN = float("nan")
 
 
@@ -776,15 +846,21 @@ class Report:
 HEADER = f"{'phase':36} {'mock_ecr':>10} {'floor':>10} {'moto':>10} {'mock/floor':>11} {'mock/moto':>10}"
 
 
-def print_report(rounds: dict[str, list[dict[str, float]]], activation: dict[str, list[float]],
-                 blobs: dict[str, list[dict[str, Any]]], cfg: argparse.Namespace) -> None:
+def print_report(
+    rounds: dict[str, list[dict[str, float]]],
+    activation: dict[str, list[float]],
+    blobs: dict[str, list[dict[str, Any]]],
+    cfg: argparse.Namespace,
+) -> None:
     rep = Report(rounds, blobs)
 
     def row(key: str, digits: int = 0, floor_target: float | None = None, moto_target: float | None = None) -> None:
         m, f, o = (rep.value(t, key) for t in ("mock_ecr", "floor", "moto"))
         rf, ro = rep.ratio("mock_ecr", "floor", key), rep.ratio("mock_ecr", "moto", key)
-        print(f"{key:36} {fmt(m, digits):>10} {fmt(f, digits):>10} {fmt(o, digits):>10} "
-              f"{fmt_ratio(rf):>11} {fmt_ratio(ro):>10}")
+        print(
+            f"{key:36} {fmt(m, digits):>10} {fmt(f, digits):>10} {fmt(o, digits):>10} "
+            f"{fmt_ratio(rf):>11} {fmt_ratio(ro):>10}"
+        )
         if floor_target is not None:
             rep.check(rf >= floor_target, f"{key}: mock/floor {rf:.3f}x (target >= {floor_target})")
         if moto_target is not None and ro == ro:
@@ -792,8 +868,10 @@ def print_report(rounds: dict[str, list[dict[str, float]]], activation: dict[str
 
     print()
     print(f"machine: {machine()}")
-    print(f"workload: {cfg.repos} repositories, {cfg.images} images, {cfg.walks} walks of each listing, "
-          f"scaling at {'/'.join(map(str, cfg.scale))} images; {cfg.rounds} interleaved round(s)")
+    print(
+        f"workload: {cfg.repos} repositories, {cfg.images} images, {cfg.walks} walks of each listing, "
+        f"scaling at {'/'.join(map(str, cfg.scale))} images; {cfg.rounds} interleaved round(s)"
+    )
     print(f"load average before / after: {cfg.load_before} / {os.getloadavg()[0]:.2f}")
     print("figures: median over rounds; ratios: median of the per-round ratios")
 
@@ -806,8 +884,10 @@ def print_report(rounds: dict[str, list[dict[str, float]]], activation: dict[str
     print("  answer, and no mock work")
     print(f"{'phase':36} {'calls/s':>10} {'/ floor':>10} {'mock/it':>10}")
     for key in SIMPLE:
-        print(f"{key:36} {fmt(rep.value(real, key)):>10} {fmt_ratio(rep.ratio(real, 'floor', key)):>10} "
-              f"{fmt_ratio(rep.ratio('mock_ecr', real, key)):>10}")
+        print(
+            f"{key:36} {fmt(rep.value(real, key)):>10} {fmt_ratio(rep.ratio(real, 'floor', key)):>10} "
+            f"{fmt_ratio(rep.ratio('mock_ecr', real, key)):>10}"
+        )
 
     print("\nlisting and batches (items/s at the default page size, 100; batches of 100 ids;")
     print("target: mock/floor >= 0.5 and mock/moto >= 4)")
@@ -820,8 +900,10 @@ def print_report(rounds: dict[str, list[dict[str, float]]], activation: dict[str
     for key in ITEMS_1000:
         row(key)
 
-    print("\nscaling: one full describe_images walk, page size 100, repositories of "
-          f"{'/'.join(map(str, cfg.scale))} images")
+    print(
+        "\nscaling: one full describe_images walk, page size 100, repositories of "
+        f"{'/'.join(map(str, cfg.scale))} images"
+    )
     print("  ms per page (moto: ms per 100 images of its single page); the ratio columns are speed")
     print("  ratios (other's time / mock's time); target: mock's time per page at the largest size")
     print("  <= 1.5x at the smallest")
@@ -831,20 +913,28 @@ def print_report(rounds: dict[str, list[dict[str, float]]], activation: dict[str
         m, f, o = (rep.value(t, key) * 1000 for t in ("mock_ecr", "floor", "moto"))
         rf = rep.ratio("mock_ecr", "floor", key, inverse=True)
         ro = rep.ratio("mock_ecr", "moto", key, inverse=True)
-        print(f"{f'{size} images':36} {fmt(m, 3):>10} {fmt(f, 3):>10} {fmt(o, 3):>10} "
-              f"{fmt_ratio(rf):>11} {fmt_ratio(ro):>10}")
+        print(
+            f"{f'{size} images':36} {fmt(m, 3):>10} {fmt(f, 3):>10} {fmt(o, 3):>10} "
+            f"{fmt_ratio(rf):>11} {fmt_ratio(ro):>10}"
+        )
     lo, hi = f"scale {cfg.scale[0]}: s/page", f"scale {cfg.scale[-1]}: s/page"
     growth = {}
     for t in ("mock_ecr", "floor", "moto"):
         growth[t] = median([r[hi] / r[lo] for r in rounds.get(t, []) if r.get(lo)])
-    print(f"{f'growth {cfg.scale[-1]} / {cfg.scale[0]}':36} " + " ".join(
-        f"{fmt_ratio(growth[t]):>10}" for t in ("mock_ecr", "floor", "moto")))
+    print(
+        f"{f'growth {cfg.scale[-1]} / {cfg.scale[0]}':36} "
+        + " ".join(f"{fmt_ratio(growth[t]):>10}" for t in ("mock_ecr", "floor", "moto"))
+    )
     if growth["moto"] == growth["moto"]:
         whole = growth["moto"] * cfg.scale[-1] / cfg.scale[0]
-        print(f"  moto's single page (its whole answer) takes {fmt_ratio(whole)} as long at {cfg.scale[-1]} images "
-              f"as at {cfg.scale[0]}")
-    rep.check(growth["mock_ecr"] <= 1.5, f"scaling: page time {cfg.scale[-1]} / {cfg.scale[0]} images "
-              f"{fmt_ratio(growth['mock_ecr'])} (target <= 1.5)")
+        print(
+            f"  moto's single page (its whole answer) takes {fmt_ratio(whole)} as long at {cfg.scale[-1]} images "
+            f"as at {cfg.scale[0]}"
+        )
+    rep.check(
+        growth["mock_ecr"] <= 1.5,
+        f"scaling: page time {cfg.scale[-1]} / {cfg.scale[0]} images {fmt_ratio(growth['mock_ecr'])} (target <= 1.5)",
+    )
 
     mib = cfg.blob_mib
     print(f"\nlayer upload: {mib} MiB in {cfg.part_mib} MiB parts, one child process per target and round")
@@ -874,8 +964,10 @@ def print_report(rounds: dict[str, list[dict[str, float]]], activation: dict[str
         _blob_rows(Report({}, {k: [v] for k, v in cfg.big_results.items()}), None)
         held = cfg.big_results["mock_ecr"]["held after upload / blob"]
         peak = cfg.big_results["mock_ecr"]["peak growth / blob"]
-        rep.check(held <= 0.25 and peak <= 1.5,
-                  f"1 GiB layer: peak RSS growth {peak:.3f}x, held after upload {held:.3f}x the blob")
+        rep.check(
+            held <= 0.25 and peak <= 1.5,
+            f"1 GiB layer: peak RSS growth {peak:.3f}x, held after upload {held:.3f}x the blob",
+        )
 
     print("\ntargets")
     for ok, text in rep.verdicts:
@@ -907,9 +999,11 @@ def machine() -> str:
         moto_version = moto.__version__
     except ImportError:
         moto_version = "absent"
-    return (f"{os.cpu_count()} CPUs ({cpu}), {platform.system()} {platform.release()}, "
-            f"Python {platform.python_version()}, botocore {botocore.__version__}, boto3 {boto3.__version__}, "
-            f"moto {moto_version}")
+    return (
+        f"{os.cpu_count()} CPUs ({cpu}), {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}, botocore {botocore.__version__}, boto3 {boto3.__version__}, "
+        f"moto {moto_version}"
+    )
 
 
 # -- aiobotocore ------------------------------------------------------------------------------------
@@ -974,6 +1068,8 @@ def print_aio_report(rounds: dict[str, list[dict[str, float]]] | None) -> None:
         ratio = median([m[key] / f[key] for m, f in zip(rounds["mock_ecr"], rounds["floor"], strict=True)])
         verdict = "met" if ratio >= 0.8 else "**missed**"
         print(f"{key:36} {fmt(mock):>10} {fmt(floor):>10} {fmt_ratio(ratio):>11}  target >= 0.80x: {verdict}")
+
+
 def snapshot_phase(images: int = 1000, repeats: int = 30) -> dict[str, float]:
     """Snapshot and restore of a registry of ``images`` images (2 layers each), medians in ms."""
     from mock_ecr import mock_ecr
@@ -1010,15 +1106,29 @@ def hostile_lifecycle_phase() -> dict[str, float]:
             with store.lock:
                 repository = store.repositories["hostile"]
                 for j in range(1, 10):
-                    service.put_image(store, m.backend.quotas, repository, pushed.manifest,
-                                      media_type=pushed.media_type, tag=f"release-{i:04d}-{j}", now=utcnow())
+                    service.put_image(
+                        store,
+                        m.backend.quotas,
+                        repository,
+                        pushed.manifest,
+                        media_type=pushed.media_type,
+                        tag=f"release-{i:04d}-{j}",
+                        now=utcnow(),
+                    )
         every_image = ["r*", "re*", "rel*", "release-*", "*-0", "*e*", "*l*", "*-*", "r*-*", "*se-*", "*a*s*"]
         patterns: list[str] = []
         while True:
             candidate = [*patterns, every_image[len(patterns) % len(every_image)]]
-            rule = {"rulePriority": 1, "selection": {"tagStatus": "tagged", "tagPatternList": candidate,
-                                                     "countType": "imageCountMoreThan", "countNumber": 1},
-                    "action": {"type": "expire"}}
+            rule = {
+                "rulePriority": 1,
+                "selection": {
+                    "tagStatus": "tagged",
+                    "tagPatternList": candidate,
+                    "countType": "imageCountMoreThan",
+                    "countNumber": 1,
+                },
+                "action": {"type": "expire"},
+            }
             if len(json.dumps({"rules": [rule]})) > 30720:
                 break
             patterns = candidate
@@ -1032,9 +1142,14 @@ def hostile_lifecycle_phase() -> dict[str, float]:
         t0 = time.perf_counter()
         expired = m.apply_lifecycle_policies()
         apply_ms = (time.perf_counter() - t0) * 1000
-        return {"patterns": len(patterns), "policy_chars": len(text), "preview_ms": preview_ms,
-                "apply_ms": apply_ms, "expiring": preview["summary"]["expiringImageTotalCount"],
-                "expired": len(expired)}
+        return {
+            "patterns": len(patterns),
+            "policy_chars": len(text),
+            "preview_ms": preview_ms,
+            "apply_ms": apply_ms,
+            "expiring": preview["summary"]["expiringImageTotalCount"],
+            "expired": len(expired),
+        }
 
 
 def run_state_phases() -> None:
@@ -1044,8 +1159,10 @@ def run_state_phases() -> None:
     print(f"| m.snapshot() | {snap['snapshot_ms']:.2f} |")
     print(f"| m.restore(snapshot) | {snap['restore_ms']:.2f} |")
     hostile = hostile_lifecycle_phase()
-    print(f"\n| hostile lifecycle policy ({hostile['patterns']:.0f} patterns, {hostile['policy_chars']:.0f} chars;"
-          " 500 images x 10 tags) | ms |")
+    print(
+        f"\n| hostile lifecycle policy ({hostile['patterns']:.0f} patterns, {hostile['policy_chars']:.0f} chars;"
+        " 500 images x 10 tags) | ms |"
+    )
     print("|---|---:|")
     print(f"| StartLifecyclePolicyPreview + GetLifecyclePolicyPreview | {hostile['preview_ms']:.1f} |")
     print(f"| apply_lifecycle_policies ({hostile['expired']:.0f} expired) | {hostile['apply_ms']:.1f} |")
@@ -1058,8 +1175,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=None, help="interleaved rounds (default 5; --quick: 1)")
     parser.add_argument("--no-moto", action="store_true", help="leave moto out even if it is installed")
     parser.add_argument("--aio-only", action="store_true", help="run only the aiobotocore phase")
-    parser.add_argument("--server", action="store_true",
-                        help="only the server phase: boto3 over HTTP to mock_ecr's server and moto_server")
+    parser.add_argument(
+        "--server",
+        action="store_true",
+        help="only the server phase: boto3 over HTTP to mock_ecr's server and moto_server",
+    )
     parser.add_argument("--state", action="store_true", help="only the snapshot/restore and hostile-policy phases")
     parser.add_argument("--blob-child", help=argparse.SUPPRESS)
     parser.add_argument("--blob-mib", type=int, default=64, help=argparse.SUPPRESS)
@@ -1101,8 +1221,11 @@ def main(argv: list[str] | None = None) -> None:
                 activation[target.name].append(activation_cost(target, 2000 if target.name == "mock_ecr" else 20))
             if target.name in ("mock_ecr", "floor"):
                 blobs[target.name].append(run_blob(target.name, cfg.blob_mib, cfg.part_mib))
-            print(f"round {r + 1}/{cfg.rounds} {target.name}: {time.perf_counter() - t0:.1f} s",
-                  file=sys.stderr, flush=True)
+            print(
+                f"round {r + 1}/{cfg.rounds} {target.name}: {time.perf_counter() - t0:.1f} s",
+                file=sys.stderr,
+                flush=True,
+            )
     if cfg.big:
         cfg.big_results = {}
         for name in ("mock_ecr", "floor"):

@@ -203,8 +203,14 @@ class MockECR:
         if count is ...:
             count = None if rate is not None else 1
         return self._require_active().faults.inject(
-            operation, code, count=count, message=message, region=region,
-            account_id=account_id, rate=rate, seed=seed,
+            operation,
+            code,
+            count=count,
+            message=message,
+            region=region,
+            account_id=account_id,
+            rate=rate,
+            seed=seed,
         )
 
     def clear_errors(self) -> None:
@@ -237,8 +243,16 @@ class MockECR:
 
         session = self._require_active().session
         return push_image(
-            session.backend, self.account_id, session.region, repository_name, tag, layers=layers,
-            layer_size=layer_size, media_type=media_type, region=region, account_id=account_id,
+            session.backend,
+            self.account_id,
+            session.region,
+            repository_name,
+            tag,
+            layers=layers,
+            layer_size=layer_size,
+            media_type=media_type,
+            region=region,
+            account_id=account_id,
             create_repository=create_repository,
         )
 
@@ -247,9 +261,7 @@ class MockECR:
         from .tooling.inspection import registry_state
 
         activation = self._require_active()
-        return registry_state(
-            activation.backend, account_id or self.account_id, region or activation.default_region()
-        )
+        return registry_state(activation.backend, account_id or self.account_id, region or activation.default_region())
 
     def registries(self) -> tuple[RegistryState, ...]:
         """Read-only snapshots of every registry that holds anything."""
@@ -285,8 +297,13 @@ class MockECR:
 
         activation = self._require_active()
         set_scan_findings(
-            activation.backend, account_id or self.account_id, region or activation.default_region(),
-            repository_name, tag_or_digest, findings, severity_counts,
+            activation.backend,
+            account_id or self.account_id,
+            region or activation.default_region(),
+            repository_name,
+            tag_or_digest,
+            findings,
+            severity_counts,
         )
 
     def fail_scan(
@@ -302,8 +319,12 @@ class MockECR:
 
         activation = self._require_active()
         fail_scan(
-            activation.backend, account_id or self.account_id, region or activation.default_region(),
-            repository_name, tag_or_digest, description,
+            activation.backend,
+            account_id or self.account_id,
+            region or activation.default_region(),
+            repository_name,
+            tag_or_digest,
+            description,
         )
 
     # -- server mode (transports/server) ----------------------------------------------------

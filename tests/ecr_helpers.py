@@ -38,8 +38,9 @@ def _registry(registry_id: str | None) -> dict[str, str]:
     return {"registryId": registry_id} if registry_id else {}
 
 
-def upload_blob(client: Any, repository: str, data: bytes, *, part_size: int = 10 * MIB,
-                registry_id: str | None = None) -> str:
+def upload_blob(
+    client: Any, repository: str, data: bytes, *, part_size: int = 10 * MIB, registry_id: str | None = None
+) -> str:
     """Make ``data`` a blob of ``repository`` unless it is one already; returns its digest."""
     digest = digest_of(data)
     where = {"repositoryName": repository, **_registry(registry_id)}
@@ -48,7 +49,7 @@ def upload_blob(client: Any, repository: str, data: bytes, *, part_size: int = 1
         return digest
     upload_id = client.initiate_layer_upload(**where)["uploadId"]
     for first in range(0, len(data), part_size):
-        part = data[first:first + part_size]
+        part = data[first : first + part_size]
         client.upload_layer_part(
             uploadId=upload_id, partFirstByte=first, partLastByte=first + len(part) - 1, layerPartBlob=part, **where
         )
@@ -60,8 +61,7 @@ def descriptor(media_type: str, data: bytes) -> dict[str, Any]:
     return {"mediaType": media_type, "size": len(data), "digest": digest_of(data)}
 
 
-def image_manifest(config: bytes, layers: list[bytes], media_type: str = DOCKER_MANIFEST,
-                   **extra: Any) -> str:
+def image_manifest(config: bytes, layers: list[bytes], media_type: str = DOCKER_MANIFEST, **extra: Any) -> str:
     """A schema 2 / OCI image manifest for ``config`` and ``layers`` (plus ``extra`` members)."""
     config_type, layer_type = BLOB_TYPES[media_type]
     document = {
@@ -96,9 +96,17 @@ class Pushed:
     config: bytes
 
 
-def push_image(client: Any, repository: str, *, tag: str | None = None, layers: list[bytes] | None = None,
-               config: bytes | None = None, media_type: str = DOCKER_MANIFEST, registry_id: str | None = None,
-               **extra: Any) -> Pushed:
+def push_image(
+    client: Any,
+    repository: str,
+    *,
+    tag: str | None = None,
+    layers: list[bytes] | None = None,
+    config: bytes | None = None,
+    media_type: str = DOCKER_MANIFEST,
+    registry_id: str | None = None,
+    **extra: Any,
+) -> Pushed:
     """Upload a config and layers to ``repository`` and put an image manifest naming them."""
     layers = [b"layer one", b"layer two!"] if layers is None else layers
     config = config if config is not None else json.dumps({"architecture": "amd64", "os": "linux"}).encode()
@@ -109,8 +117,9 @@ def push_image(client: Any, repository: str, *, tag: str | None = None, layers: 
     return Pushed(digest_of(text.encode()), text, media_type, response, layers, config)
 
 
-def put_manifest(client: Any, repository: str, text: str, *, tag: str | None = None,
-                 registry_id: str | None = None, **params: Any) -> dict[str, Any]:
+def put_manifest(
+    client: Any, repository: str, text: str, *, tag: str | None = None, registry_id: str | None = None, **params: Any
+) -> dict[str, Any]:
     if tag is not None:
         params["imageTag"] = tag
     return client.put_image(repositoryName=repository, imageManifest=text, **_registry(registry_id), **params)

@@ -115,7 +115,7 @@ class ReferenceECR:
 
     def _repository_by_arn(self, arn: str) -> ModelRepository:
         prefix = f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/"
-        name = arn[len(prefix):] if arn.startswith(prefix) else None
+        name = arn[len(prefix) :] if arn.startswith(prefix) else None
         if name is None or name not in self.repositories:
             raise ModelError("InvalidParameterException")
         return self.repositories[name]
@@ -132,8 +132,9 @@ class ReferenceECR:
         return merged
 
     # -- repositories ---------------------------------------------------------------------
-    def create_repository(self, repositoryName: str, tags: list[dict[str, str]] | None = None,
-                          imageTagMutability: str = "MUTABLE") -> dict[str, Any]:
+    def create_repository(
+        self, repositoryName: str, tags: list[dict[str, str]] | None = None, imageTagMutability: str = "MUTABLE"
+    ) -> dict[str, Any]:
         if repositoryName in self.repositories:
             raise ModelError("RepositoryAlreadyExistsException")
         checked = self._check_tags({}, tags or [])
@@ -219,8 +220,9 @@ class ReferenceECR:
             raise ModelError("UploadNotFoundException")
         return upload
 
-    def upload_layer_part(self, repositoryName: str, handle: str, partFirstByte: int, partLastByte: int,
-                          layerPartBlob: bytes) -> int:
+    def upload_layer_part(
+        self, repositoryName: str, handle: str, partFirstByte: int, partLastByte: int, layerPartBlob: bytes
+    ) -> int:
         """``lastByteReceived`` after the part."""
         upload = self._upload(repositoryName, handle)
         if partFirstByte != len(upload.received):
@@ -246,8 +248,9 @@ class ReferenceECR:
         del self.uploads[handle]
         return digest
 
-    def batch_check_layer_availability(self, repositoryName: str, layerDigests: list[str]
-                                       ) -> tuple[list[tuple[str, int]], list[tuple[str, str]]]:
+    def batch_check_layer_availability(
+        self, repositoryName: str, layerDigests: list[str]
+    ) -> tuple[list[tuple[str, int]], list[tuple[str, str]]]:
         """``(available (digest, size) pairs, (digest, failure code) pairs)``, sorted."""
         repository = self._repository(repositoryName)
         available, failures = set(), set()
@@ -319,8 +322,9 @@ class ReferenceECR:
     def _key(image_id: dict[str, str]) -> tuple[str | None, str | None]:
         return image_id.get("imageDigest"), image_id.get("imageTag")
 
-    def batch_get_image(self, repositoryName: str, imageIds: list[dict[str, str]]
-                        ) -> tuple[list[tuple[str, str | None, str]], list[tuple[Any, Any, str]]]:
+    def batch_get_image(
+        self, repositoryName: str, imageIds: list[dict[str, str]]
+    ) -> tuple[list[tuple[str, str | None, str]], list[tuple[Any, Any, str]]]:
         """``(images as (digest, tag, manifest), failures as (digest, tag, code))``, sorted."""
         repository = self._repository(repositoryName)
         images, failures = [], []
@@ -337,8 +341,9 @@ class ReferenceECR:
                 images.append((image.digest, image_id.get("imageTag"), image.manifest))
         return sorted(images, key=repr), sorted(failures, key=repr)
 
-    def batch_delete_image(self, repositoryName: str, imageIds: list[dict[str, str]]
-                           ) -> tuple[list[tuple[str, str | None]], list[tuple[Any, Any, str]]]:
+    def batch_delete_image(
+        self, repositoryName: str, imageIds: list[dict[str, str]]
+    ) -> tuple[list[tuple[str, str | None]], list[tuple[Any, Any, str]]]:
         """``(deleted ids, failures as (digest, tag, code))``, sorted; ids are handled in order."""
         repository = self._repository(repositoryName)
         deleted, failures = [], []
@@ -376,13 +381,15 @@ class ReferenceECR:
                 found.append((image.digest, None))
         return sorted(found, key=repr)
 
-    def describe_images(self, repositoryName: str, imageIds: list[dict[str, str]] | None = None,
-                        tagStatus: str = "ANY") -> list[tuple[str, tuple[str, ...], int]]:
+    def describe_images(
+        self, repositoryName: str, imageIds: list[dict[str, str]] | None = None, tagStatus: str = "ANY"
+    ) -> list[tuple[str, tuple[str, ...], int]]:
         """``(digest, sorted tags, size)`` of each image described, sorted."""
         repository = self._repository(repositoryName)
         if imageIds is None:
             chosen = [
-                image for image in repository.images
+                image
+                for image in repository.images
                 if tagStatus == "ANY" or (tagStatus == "TAGGED") == bool(image.tags)
             ]
         else:

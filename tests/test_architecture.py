@@ -25,10 +25,7 @@ RANK = {name: rank for rank, names in enumerate(LAYERS) for name in names}
 
 
 def _modules() -> dict[str, Path]:
-    return {
-        ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts): path
-        for path in PACKAGE.rglob("*.py")
-    }
+    return {".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts): path for path in PACKAGE.rglob("*.py")}
 
 
 def _type_checking_nodes(tree: ast.AST) -> set[int]:
@@ -106,7 +103,7 @@ def test_no_import_cycles():
         if node in done:
             return
         if node in visiting:
-            cycle = visiting[visiting.index(node):] + [node]
+            cycle = visiting[visiting.index(node) :] + [node]
             # a package's __init__ importing its own submodules is not a cycle of design
             if not all(part.startswith(cycle[0].rsplit(".", 1)[0]) for part in cycle) or len(set(cycle)) > 2:
                 raise AssertionError(f"import cycle: {' -> '.join(cycle)}")

@@ -38,11 +38,17 @@ REPO = "app"
 MISSING = "no-such-repository"
 BAD_NAME = "Bad_Name!"
 POLICY = json.dumps({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "ecr:*"}]})
-LIFECYCLE = json.dumps({"rules": [{
-    "rulePriority": 1,
-    "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 1},
-    "action": {"type": "expire"},
-}]})
+LIFECYCLE = json.dumps(
+    {
+        "rules": [
+            {
+                "rulePriority": 1,
+                "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 1},
+                "action": {"type": "expire"},
+            }
+        ]
+    }
+)
 
 
 def _digest(data: bytes) -> str:
@@ -53,14 +59,25 @@ UNKNOWN_DIGEST = _digest(b"never uploaded")
 
 
 def _manifest(config: bytes, layers: list[bytes]) -> str:
-    return json.dumps({
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-        "config": {"mediaType": "application/vnd.docker.container.image.v1+json",
-                   "size": len(config), "digest": _digest(config)},
-        "layers": [{"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip",
-                    "size": len(layer), "digest": _digest(layer)} for layer in layers],
-    })
+    return json.dumps(
+        {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+            "config": {
+                "mediaType": "application/vnd.docker.container.image.v1+json",
+                "size": len(config),
+                "digest": _digest(config),
+            },
+            "layers": [
+                {
+                    "mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip",
+                    "size": len(layer),
+                    "digest": _digest(layer),
+                }
+                for layer in layers
+            ],
+        }
+    )
 
 
 @dataclass
@@ -76,10 +93,14 @@ class World:
     def upload(self, data: bytes, repository: str = REPO) -> str:
         """Upload ``data`` as a blob of ``repository`` through the layer-upload API."""
         upload_id = self.client.initiate_layer_upload(repositoryName=repository)["uploadId"]
-        self.client.upload_layer_part(repositoryName=repository, uploadId=upload_id, partFirstByte=0,
-                                      partLastByte=len(data) - 1, layerPartBlob=data)
-        self.client.complete_layer_upload(repositoryName=repository, uploadId=upload_id,
-                                          layerDigests=[_digest(data)])
+        self.client.upload_layer_part(
+            repositoryName=repository,
+            uploadId=upload_id,
+            partFirstByte=0,
+            partLastByte=len(data) - 1,
+            layerPartBlob=data,
+        )
+        self.client.complete_layer_upload(repositoryName=repository, uploadId=upload_id, layerDigests=[_digest(data)])
         return _digest(data)
 
 
@@ -109,8 +130,13 @@ def valid_params(action: str, repository: str = REPO) -> dict[str, Any]:
         "PutLifecyclePolicy": {**where, "lifecyclePolicyText": LIFECYCLE},
         "SetRepositoryPolicy": {**where, "policyText": POLICY},
         "StartLifecyclePolicyPreview": {**where, "lifecyclePolicyText": LIFECYCLE},
-        "UploadLayerPart": {**where, "uploadId": str(uuid.uuid4()), "partFirstByte": 0, "partLastByte": 0,
-                            "layerPartBlob": b"x"},
+        "UploadLayerPart": {
+            **where,
+            "uploadId": str(uuid.uuid4()),
+            "partFirstByte": 0,
+            "partLastByte": 0,
+            "layerPartBlob": b"x",
+        },
     }[action]
 
 
@@ -160,8 +186,9 @@ def _empty_upload(world: World, action: str) -> Any:
 
 def _invalid_layer(world: World, action: str) -> Any:
     upload_id = world.client.initiate_layer_upload(repositoryName=REPO)["uploadId"]
-    world.client.upload_layer_part(repositoryName=REPO, uploadId=upload_id, partFirstByte=0, partLastByte=2,
-                                   layerPartBlob=b"abc")
+    world.client.upload_layer_part(
+        repositoryName=REPO, uploadId=upload_id, partFirstByte=0, partLastByte=2, layerPartBlob=b"abc"
+    )
     return world.client.complete_layer_upload(repositoryName=REPO, uploadId=upload_id, layerDigests=[UNKNOWN_DIGEST])
 
 
@@ -173,8 +200,9 @@ def _layer_already_exists(world: World, action: str) -> Any:
 def _layer_part_too_small(world: World, action: str) -> Any:
     upload_id = world.client.initiate_layer_upload(repositoryName=REPO)["uploadId"]
     for first in (0, 1):  # two one-byte parts: the first is under the 5 MiB minimum
-        world.client.upload_layer_part(repositoryName=REPO, uploadId=upload_id, partFirstByte=first,
-                                       partLastByte=first, layerPartBlob=b"x")
+        world.client.upload_layer_part(
+            repositoryName=REPO, uploadId=upload_id, partFirstByte=first, partLastByte=first, layerPartBlob=b"x"
+        )
     return world.client.complete_layer_upload(repositoryName=REPO, uploadId=upload_id, layerDigests=[_digest(b"xx")])
 
 
@@ -249,19 +277,22 @@ def _too_many_images(world: World, action: str) -> Any:
 
 def _part_not_consecutive(world: World, action: str) -> Any:
     upload_id = world.client.initiate_layer_upload(repositoryName=REPO)["uploadId"]
-    return world.client.upload_layer_part(repositoryName=REPO, uploadId=upload_id, partFirstByte=5,
-                                          partLastByte=5, layerPartBlob=b"x")
+    return world.client.upload_layer_part(
+        repositoryName=REPO, uploadId=upload_id, partFirstByte=5, partLastByte=5, layerPartBlob=b"x"
+    )
 
 
 def _too_many_parts(world: World, action: str) -> Any:
     """One-byte parts up to the default "Layer parts" quota (4,200), then one more (about a second)."""
     upload_id = world.client.initiate_layer_upload(repositoryName=REPO)["uploadId"]
     for first in range(Quotas().layer_parts_per_upload):
-        world.client.upload_layer_part(repositoryName=REPO, uploadId=upload_id, partFirstByte=first,
-                                       partLastByte=first, layerPartBlob=b"x")
+        world.client.upload_layer_part(
+            repositoryName=REPO, uploadId=upload_id, partFirstByte=first, partLastByte=first, layerPartBlob=b"x"
+        )
     last = Quotas().layer_parts_per_upload
-    return world.client.upload_layer_part(repositoryName=REPO, uploadId=upload_id, partFirstByte=last,
-                                          partLastByte=last, layerPartBlob=b"x")
+    return world.client.upload_layer_part(
+        repositoryName=REPO, uploadId=upload_id, partFirstByte=last, partLastByte=last, layerPartBlob=b"x"
+    )
 
 
 SPECIFIC: dict[tuple[str, str], Reach] = {
@@ -295,6 +326,7 @@ SPECIFIC: dict[tuple[str, str], Reach] = {
     ("UploadLayerPart", "UploadNotFoundException"): Reach("natural", _unknown_upload),
 }
 
+
 def reach(action: str, code: str) -> Reach | None:
     return SPECIFIC.get((action, code)) or GENERIC.get(code)
 
@@ -306,7 +338,8 @@ def test_pair_is_reached_through_boto3(action: str, code: str) -> None:
         pytest.fail(f"no way to reach {code} from {action}: add one to SPECIFIC")
     with mock_ecr(quotas=way.quotas) as mock:
         client = boto3.client(
-            "ecr", region_name="us-east-1",
+            "ecr",
+            region_name="us-east-1",
             config=Config(retries={"total_max_attempts": 1}, parameter_validation=False),
         )
         client.create_repository(repositoryName=REPO)

@@ -16,12 +16,14 @@ TARGET = "AmazonEC2ContainerRegistry_V20150921."
 
 
 def _request(operation: str, body: bytes, region: str = "eu-west-1") -> HttpRequest:
-    headers = Headers({
-        "Content-Type": "application/x-amz-json-1.1",
-        "X-Amz-Target": TARGET + operation,
-        "Authorization": f"AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/{region}/ecr/aws4_request, "
-        "SignedHeaders=host, Signature=0",
-    })
+    headers = Headers(
+        {
+            "Content-Type": "application/x-amz-json-1.1",
+            "X-Amz-Target": TARGET + operation,
+            "Authorization": f"AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/{region}/ecr/aws4_request, "
+            "SignedHeaders=host, Signature=0",
+        }
+    )
     return HttpRequest("POST", f"https://api.ecr.{region}.amazonaws.com/", headers, body)
 
 

@@ -43,8 +43,13 @@ POLICY = json.dumps({"Statement": [{"Effect": "Allow", "Principal": "*", "Action
 SENT = [0]
 
 
-def raw(client: Any, target: str | None, body: bytes | str, content_type: str | None = "application/x-amz-json-1.1",
-        headers: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
+def raw(
+    client: Any,
+    target: str | None,
+    body: bytes | str,
+    content_type: str | None = "application/x-amz-json-1.1",
+    headers: dict[str, str] | None = None,
+) -> tuple[int, dict[str, Any]]:
     """POST ``body`` to the ECR endpoint through the interception layer; ``(status, JSON body)``."""
     sent = dict(headers or {})
     if content_type is not None:
@@ -72,14 +77,21 @@ def fingerprint(mock: Any) -> list[Any]:
             for name, repository in sorted(store.repositories.items()):
                 images = repository.images if repository.image_count() else None
                 preview = repository.lifecycle_preview
-                out.append((
-                    store.account_id, store.region, name,
-                    json.dumps(shapes.repository(repository), default=str, sort_keys=True),
-                    sorted(repository.tags.items()), repository.policy_text, repository.lifecycle_policy_text,
-                    sorted((i.digest, tuple(i.tags), str(i.last_pulled_at)) for i in images) if images else [],
-                    sorted(repository.blob_links),
-                    getattr(preview, "status", None), getattr(preview, "policy_text", None),
-                ))
+                out.append(
+                    (
+                        store.account_id,
+                        store.region,
+                        name,
+                        json.dumps(shapes.repository(repository), default=str, sort_keys=True),
+                        sorted(repository.tags.items()),
+                        repository.policy_text,
+                        repository.lifecycle_policy_text,
+                        sorted((i.digest, tuple(i.tags), str(i.last_pulled_at)) for i in images) if images else [],
+                        sorted(repository.blob_links),
+                        getattr(preview, "status", None),
+                        getattr(preview, "policy_text", None),
+                    )
+                )
             uploads = store.uploads
             out.append(sorted((upload_id, upload.buffer.size) for upload_id, upload in uploads.items()))
     return out
@@ -95,10 +107,15 @@ def hostile():
         push_image(client, "hostile", tag="v2", layers=[b"another layer"])
         client.set_repository_policy(repositoryName="hostile", policyText=POLICY)
         upload_id = client.initiate_layer_upload(repositoryName="hostile")["uploadId"]
-        client.upload_layer_part(repositoryName="hostile", uploadId=upload_id, partFirstByte=0, partLastByte=2,
-                                 layerPartBlob=b"abc")
-        mock.hostile = {"digest": pushed.digest, "manifest": pushed.manifest, "upload_id": upload_id,
-                        "layer": digest_of(pushed.layers[0])}
+        client.upload_layer_part(
+            repositoryName="hostile", uploadId=upload_id, partFirstByte=0, partLastByte=2, layerPartBlob=b"abc"
+        )
+        mock.hostile = {
+            "digest": pushed.digest,
+            "manifest": pushed.manifest,
+            "upload_id": upload_id,
+            "layer": digest_of(pushed.layers[0]),
+        }
         yield mock, client
 
 
@@ -112,8 +129,11 @@ def _model_patterns() -> dict[str, str]:
         if shape.name in seen:
             return
         seen = seen | {shape.name}
-        children = {"structure": lambda: shape.members.values(), "list": lambda: [shape.member],
-                    "map": lambda: [shape.key, shape.value]}.get(shape.type_name, lambda: [])()
+        children = {
+            "structure": lambda: shape.members.values(),
+            "list": lambda: [shape.member],
+            "map": lambda: [shape.key, shape.value],
+        }.get(shape.type_name, lambda: [])()
         for child in children:
             walk(child, seen)
 
@@ -129,7 +149,7 @@ PATTERNS = _model_patterns()
 def adversarial(length: int = 10_000) -> list[str]:
     """Inputs that make backtracking matchers explode: long runs that almost match, then fail."""
     runs = ["a", "a-", "a.", "a/", "a_", "a__", "0", "a:", "a*", "a-a", "a/a.", "-", "arn:aws-", ":"]
-    found = [(run * (length // len(run) + 1))[:length - 1] + "!" for run in runs]
+    found = [(run * (length // len(run) + 1))[: length - 1] + "!" for run in runs]
     found += ["arn:aws" + "-a" * (length // 2), "a" * length, "\u0430" * length]
     return found
 
@@ -160,7 +180,7 @@ def test_the_automaton_agrees_with_re(shape, data):
     position = data.draw(st.integers(0, len(text)))
     insert = data.draw(st.sampled_from(["", "a", "-", "/", ".", ":", "*", "!", "\n", "é", "aa", "--"]))
     cut = data.draw(st.integers(0, 2))
-    edited = text[:position] + insert + text[position + cut:]
+    edited = text[:position] + insert + text[position + cut :]
     if len(edited) <= 24:  # ``re`` itself backtracks exponentially on some of these patterns
         assert matcher(edited) == (re.fullmatch(pattern, edited) is not None), edited
 
@@ -181,17 +201,22 @@ def test_exponential_model_pattern_through_the_wire(hostile):
     assert fingerprint(mock) == before
 
 
-
-@pytest.mark.parametrize("mode,expected", [
-    ("IMMUTABLE_WITH_EXCLUSION", "ImageTagAlreadyExistsException"),  # the filter does not match: immutable
-    ("MUTABLE_WITH_EXCLUSION", None),
-])
+@pytest.mark.parametrize(
+    "mode,expected",
+    [
+        ("IMMUTABLE_WITH_EXCLUSION", "ImageTagAlreadyExistsException"),  # the filter does not match: immutable
+        ("MUTABLE_WITH_EXCLUSION", None),
+    ],
+)
 def test_tag_mutability_exclusion_filters_match_in_linear_time(hostile, mode, expected):
     """A filter of 63 wildcards against a 300-character tag: a backtracking regex never finishes."""
     mock, client = hostile
     worst = "a*" * 63 + "b"
-    client.create_repository(repositoryName="filtered", imageTagMutability=mode,
-                             imageTagMutabilityExclusionFilters=[{"filterType": "WILDCARD", "filter": worst}])
+    client.create_repository(
+        repositoryName="filtered",
+        imageTagMutability=mode,
+        imageTagMutabilityExclusionFilters=[{"filterType": "WILDCARD", "filter": worst}],
+    )
     tag = "a" * 300
     push_image(client, "filtered", tag=tag)
     other = push_image(client, "filtered", layers=[b"other"])  # an image to move the tag to
@@ -210,8 +235,10 @@ def test_tag_mutability_exclusion_filters_match_in_linear_time(hostile, mode, ex
 def _adversarial_documents(limit: int) -> list[str]:
     """10,000-character texts (or the member's limit) built to slow parsers and validators down."""
     size = min(limit, 10_000)
-    rule = '{"rulePriority": 1, "selection": {"tagStatus": "tagged", "tagPatternList": ["*a*a*a*a"], ' \
-           '"countType": "imageCountMoreThan", "countNumber": 1}, "action": {"type": "expire"}}'
+    rule = (
+        '{"rulePriority": 1, "selection": {"tagStatus": "tagged", "tagPatternList": ["*a*a*a*a"], '
+        '"countType": "imageCountMoreThan", "countNumber": 1}, "action": {"type": "expire"}}'
+    )
     return [
         "[" * (size // 2) + "]" * (size // 2),
         '{"Statement": [' + ",".join(['{"Effect": "Allow"}'] * (size // 20)) + "]}",
@@ -223,11 +250,14 @@ def _adversarial_documents(limit: int) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("operation,member,limit", [
-    ("SetRepositoryPolicy", "policyText", 10_240),
-    ("PutLifecyclePolicy", "lifecyclePolicyText", 30_720),
-    ("StartLifecyclePolicyPreview", "lifecyclePolicyText", 30_720),
-])
+@pytest.mark.parametrize(
+    "operation,member,limit",
+    [
+        ("SetRepositoryPolicy", "policyText", 10_240),
+        ("PutLifecyclePolicy", "lifecyclePolicyText", 30_720),
+        ("StartLifecyclePolicyPreview", "lifecyclePolicyText", 30_720),
+    ],
+)
 def test_policy_documents_are_validated_in_linear_time(hostile, operation, member, limit):
     mock, client = hostile
     for text in _adversarial_documents(limit):
@@ -244,17 +274,36 @@ def test_lifecycle_tag_patterns_match_long_tags_in_linear_time(hostile):
     """The most wildcards a pattern may have, against the longest tags, through preview and apply."""
     mock, client = hostile
     for number in range(20):
-        push_image(client, "hostile", tag="a" * 299 + str(number % 10) if number < 10 else "a" * 280 + f"x{number}",
-                   layers=[f"layer {number}".encode()])
-    text = json.dumps({"rules": [{"rulePriority": 1, "description": "d", "selection": {
-        "tagStatus": "tagged", "tagPatternList": ["*a*a*a*b"], "countType": "imageCountMoreThan", "countNumber": 1},
-        "action": {"type": "expire"}}]})
+        push_image(
+            client,
+            "hostile",
+            tag="a" * 299 + str(number % 10) if number < 10 else "a" * 280 + f"x{number}",
+            layers=[f"layer {number}".encode()],
+        )
+    text = json.dumps(
+        {
+            "rules": [
+                {
+                    "rulePriority": 1,
+                    "description": "d",
+                    "selection": {
+                        "tagStatus": "tagged",
+                        "tagPatternList": ["*a*a*a*b"],
+                        "countType": "imageCountMoreThan",
+                        "countNumber": 1,
+                    },
+                    "action": {"type": "expire"},
+                }
+            ]
+        }
+    )
     started = time.perf_counter()
     client.put_lifecycle_policy(repositoryName="hostile", lifecyclePolicyText=text)
     client.start_lifecycle_policy_preview(repositoryName="hostile")
     assert client.get_lifecycle_policy_preview(repositoryName="hostile")["previewResults"] == []
     assert mock.backend and not apply_lifecycle_policies(mock.backend)
     assert time.perf_counter() - started < LINEAR_BUDGET
+
 
 # -- forged pagination tokens ------------------------------------------------------------------------
 def _token(kind: str, key: Any) -> str:
@@ -264,17 +313,32 @@ def _token(kind: str, key: Any) -> str:
 FORGED_KEYS = [5, "x", None, {"a": 1}, [1, 2, 3], ["x", 1], [[1], "x"], 1.5, True, "9" * 5000]
 
 
-@pytest.mark.parametrize("operation,kind,extra", [
-    ("DescribeRepositories", "DescribeRepositories", {}),
-    ("ListImages", "ListImages", {"repositoryName": "hostile"}),
-    ("DescribeImages", "DescribeImages", {"repositoryName": "hostile"}),
-    ("GetLifecyclePolicyPreview", "GetLifecyclePolicyPreview", {"repositoryName": "hostile"}),
-])
+@pytest.mark.parametrize(
+    "operation,kind,extra",
+    [
+        ("DescribeRepositories", "DescribeRepositories", {}),
+        ("ListImages", "ListImages", {"repositoryName": "hostile"}),
+        ("DescribeImages", "DescribeImages", {"repositoryName": "hostile"}),
+        ("GetLifecyclePolicyPreview", "GetLifecyclePolicyPreview", {"repositoryName": "hostile"}),
+    ],
+)
 def test_forged_next_tokens_are_refused(hostile, operation, kind, extra):
     mock, client = hostile
-    client.put_lifecycle_policy(repositoryName="hostile", lifecyclePolicyText=json.dumps({"rules": [{
-        "rulePriority": 1, "description": "x" * 60, "selection": {"tagStatus": "any", "countType": "imageCountMoreThan",
-                                                                  "countNumber": 1}, "action": {"type": "expire"}}]}))
+    client.put_lifecycle_policy(
+        repositoryName="hostile",
+        lifecyclePolicyText=json.dumps(
+            {
+                "rules": [
+                    {
+                        "rulePriority": 1,
+                        "description": "x" * 60,
+                        "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 1},
+                        "action": {"type": "expire"},
+                    }
+                ]
+            }
+        ),
+    )
     client.start_lifecycle_policy_preview(repositoryName="hostile")
     client.get_lifecycle_policy_preview(repositoryName="hostile")  # COMPLETE from here on
     before = fingerprint(mock)
@@ -282,10 +346,16 @@ def test_forged_next_tokens_are_refused(hostile, operation, kind, extra):
     tokens += [
         base64.urlsafe_b64encode(b"mock-ecr:" + b"[" * 100_000).decode(),  # nested past the recursion limit
         base64.urlsafe_b64encode(  # a key nested deep within the limit
-            b'mock-ecr:["' + kind.encode() + b'",' + b"[" * 500 + b"]" * 500 + b"]").decode(),
-        _token("OtherKind", 1), "%%%", "", "\u0000", "a" * 100_000, base64.urlsafe_b64encode(b"\xff\xfe").decode(),
+            b'mock-ecr:["' + kind.encode() + b'",' + b"[" * 500 + b"]" * 500 + b"]"
+        ).decode(),
+        _token("OtherKind", 1),
+        "%%%",
+        "",
+        "\u0000",
+        "a" * 100_000,
+        base64.urlsafe_b64encode(b"\xff\xfe").decode(),
     ]
-    incomparable = {_token(kind, None), _token(kind, {"a": 1}), *tokens[len(FORGED_KEYS):]} - {""}
+    incomparable = {_token(kind, None), _token(kind, {"a": 1}), *tokens[len(FORGED_KEYS) :]} - {""}
     for token in tokens:
         status, body = raw(client, TARGET + operation, json.dumps({**extra, "nextToken": token, "maxResults": 1}))
         # a forged key of the collection's own kind is as good as a real one: it names a place to resume
@@ -314,15 +384,25 @@ def test_deeply_nested_request_bodies_are_refused(hostile):
     assert fingerprint(mock) == before
 
 
-@pytest.mark.parametrize("operation,member,template", [
-    ("SetRepositoryPolicy", "policyText", '{"Statement": NESTED}'),
-    ("PutLifecyclePolicy", "lifecyclePolicyText",
-     '{"rules": [{"rulePriority": 1, "selection": NESTED, "action": {"type": "expire"}}]}'),
-    ("PutLifecyclePolicy", "lifecyclePolicyText", '{"rules": [{"rulePriority": NESTED}]}'),
-    ("StartLifecyclePolicyPreview", "lifecyclePolicyText", '{"rules": NESTED}'),
-    ("PutImage", "imageManifest", '{"schemaVersion": 2, "mediaType": "' + DOCKER_MANIFEST + '", "config": NESTED}'),
-    ("PutImage", "imageManifest", '{"schemaVersion": 1, "mediaType": "' + DOCKER_SCHEMA1 + '", "fsLayers": NESTED}'),
-])
+@pytest.mark.parametrize(
+    "operation,member,template",
+    [
+        ("SetRepositoryPolicy", "policyText", '{"Statement": NESTED}'),
+        (
+            "PutLifecyclePolicy",
+            "lifecyclePolicyText",
+            '{"rules": [{"rulePriority": 1, "selection": NESTED, "action": {"type": "expire"}}]}',
+        ),
+        ("PutLifecyclePolicy", "lifecyclePolicyText", '{"rules": [{"rulePriority": NESTED}]}'),
+        ("StartLifecyclePolicyPreview", "lifecyclePolicyText", '{"rules": NESTED}'),
+        ("PutImage", "imageManifest", '{"schemaVersion": 2, "mediaType": "' + DOCKER_MANIFEST + '", "config": NESTED}'),
+        (
+            "PutImage",
+            "imageManifest",
+            '{"schemaVersion": 1, "mediaType": "' + DOCKER_SCHEMA1 + '", "fsLayers": NESTED}',
+        ),
+    ],
+)
 def test_deeply_nested_documents_inside_members_are_refused(hostile, operation, member, template):
     mock, client = hostile
     before = fingerprint(mock)
@@ -341,8 +421,9 @@ def test_signed_schema1_manifest_with_nested_protected_header(hostile):
     before = fingerprint(mock)
     for depth in (5000, 100_000):
         header = base64.urlsafe_b64encode(_nested(depth).encode()).decode().rstrip("=")
-        manifest = json.dumps({"schemaVersion": 1, "fsLayers": [{"blobSum": digest_of(b"x")}],
-                               "signatures": [{"protected": header}]})
+        manifest = json.dumps(
+            {"schemaVersion": 1, "fsLayers": [{"blobSum": digest_of(b"x")}], "signatures": [{"protected": header}]}
+        )
         body = {"repositoryName": "hostile", "imageManifest": manifest, "imageManifestMediaType": DOCKER_SCHEMA1_SIGNED}
         status, answer = raw(client, TARGET + "PutImage", json.dumps(body))
         assert refused(status, answer) and answer["__type"] == "InvalidParameterException", answer
@@ -361,22 +442,27 @@ def test_manifest_with_a_lone_surrogate_is_refused(hostile):
     assert fingerprint(mock) == before
 
 
-
 def _padded(text: str, length: int) -> str:
     """``text`` (a JSON object) padded with insignificant whitespace to exactly ``length`` characters."""
     return text[:-1] + " " * (length - len(text)) + "}"
 
 
-@pytest.mark.parametrize("operation,member,limit", [
-    ("SetRepositoryPolicy", "policyText", 10_240),
-    ("PutLifecyclePolicy", "lifecyclePolicyText", 30_720),
-    ("StartLifecyclePolicyPreview", "lifecyclePolicyText", 30_720),
-    ("PutImage", "imageManifest", 4 * 1024 * 1024),
-])
+@pytest.mark.parametrize(
+    "operation,member,limit",
+    [
+        ("SetRepositoryPolicy", "policyText", 10_240),
+        ("PutLifecyclePolicy", "lifecyclePolicyText", 30_720),
+        ("StartLifecyclePolicyPreview", "lifecyclePolicyText", 30_720),
+        ("PutImage", "imageManifest", 4 * 1024 * 1024),
+    ],
+)
 def test_documents_at_and_over_their_size_limits(hostile, operation, member, limit):
     mock, client = hostile
-    document = {"imageManifest": mock.hostile["manifest"], "policyText": POLICY,
-                "lifecyclePolicyText": KNOWN_MEMBERS["lifecyclePolicyText"]}[member]
+    document = {
+        "imageManifest": mock.hostile["manifest"],
+        "policyText": POLICY,
+        "lifecyclePolicyText": KNOWN_MEMBERS["lifecyclePolicyText"],
+    }[member]
     extra = {"imageTag": "big"} if operation == "PutImage" else {}
     at_limit = {"repositoryName": "hostile", member: _padded(document, limit), **extra}
     over = {**at_limit, member: _padded(document, limit + 1)}
@@ -419,13 +505,13 @@ def test_huge_manifests_answer_promptly(hostile):
             assert refused(status, answer) and answer["__type"] == expected
             assert fingerprint(mock) == before
 
+
 # -- every operation of the model, every member, every way to get it wrong ---------------------------
 #: a value that satisfies each pattern of the model (the generator's baseline)
 PATTERN_EXAMPLES = {
     "[0-9]{12}": "123456789012",
     "[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(\\/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*": "hostile",
-    "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}":
-        "0e0e0e0e-0000-4000-8000-000000000000",
+    "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}": "0e0e0e0e-0000-4000-8000-000000000000",  # noqa: E501 - a pattern of the model, verbatim
     "[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+": "sha256:" + "ab" * 32,
     "[0-9a-z-]{2,25}": "us-west-2",
 }
@@ -433,15 +519,34 @@ PATTERN_EXAMPLES = {
 KNOWN_MEMBERS = {
     "repositoryName": "hostile",
     "policyText": POLICY,
-    "lifecyclePolicyText": json.dumps({"rules": [{"rulePriority": 1, "description": "d" * 40, "selection": {
-        "tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 5}, "action": {"type": "expire"}}]}),
+    "lifecyclePolicyText": json.dumps(
+        {
+            "rules": [
+                {
+                    "rulePriority": 1,
+                    "description": "d" * 40,
+                    "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 5},
+                    "action": {"type": "expire"},
+                }
+            ]
+        }
+    ),
     "resourceArn": "arn:aws:ecr:us-east-1:123456789012:repository/hostile",
     "imageTag": "fresh",
     "imageManifestMediaType": DOCKER_MANIFEST,
 }
 ODD_UNICODE = [
-    "\u202eevil", "zero\u200bwidth", "\U0001f600" * 3, "nul\u0000byte", "e\u0301", "\ufeffbom", "\uffff",
-    "\U0001d518\U0001d52b\U0001d526", "line\nbreak", "tab\there", "\u0430\u0440\u0441",
+    "\u202eevil",
+    "zero\u200bwidth",
+    "\U0001f600" * 3,
+    "nul\u0000byte",
+    "e\u0301",
+    "\ufeffbom",
+    "\uffff",
+    "\U0001d518\U0001d52b\U0001d526",
+    "line\nbreak",
+    "tab\there",
+    "\u0430\u0440\u0441",
 ]
 LONE_SURROGATES = ["\ud800", "a\udfffb"]
 
@@ -449,10 +554,16 @@ LONE_SURROGATES = ["\ud800", "a\udfffb"]
 def _pattern_example(pattern: str) -> str:
     if pattern in PATTERN_EXAMPLES:
         return PATTERN_EXAMPLES[pattern]
-    for example in ("a", "ab", "arn:aws:iam::123456789012:role/x", "ROOT", "abc/def",
-                    "arn:aws:secretsmanager:us-east-1:123456789012:secret:ecr-pullthroughcache/example-AbCdEf",
-                    "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
-                    "arn:aws:signer:us-east-1:123456789012:/signing-profiles/MyProfile"):
+    for example in (
+        "a",
+        "ab",
+        "arn:aws:iam::123456789012:role/x",
+        "ROOT",
+        "abc/def",
+        "arn:aws:secretsmanager:us-east-1:123456789012:secret:ecr-pullthroughcache/example-AbCdEf",
+        "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        "arn:aws:signer:us-east-1:123456789012:/signing-profiles/MyProfile",
+    ):
         if compile_fullmatch(pattern)(example):
             return example
     raise AssertionError(f"no example for {pattern}")
@@ -542,10 +653,16 @@ def mutations(shape: Any, value: Any, required: bool) -> list[tuple[str, Any, bo
     elif kind == "map":
         found.append(("empty map", {}, meta.get("min", 0) > 0))
     elif kind == "blob":
-        found += [(label, bad, True) for label, bad in [
-            ("not base64", "not base64!!"), ("bad padding", "YQ"), ("only padding", "===="),
-            ("non-ascii base64", "\u00e9\u00e9\u00e9\u00e9"), ("url-safe alphabet", "-_-_"),
-        ]]
+        found += [
+            (label, bad, True)
+            for label, bad in [
+                ("not base64", "not base64!!"),
+                ("bad padding", "YQ"),
+                ("only padding", "===="),
+                ("non-ascii base64", "\u00e9\u00e9\u00e9\u00e9"),
+                ("url-safe alphabet", "-_-_"),
+            ]
+        ]
         if "max" in meta and meta["max"] < 64 * 1024 * 1024:
             found.append(("blob too big", base64.b64encode(b"\0" * (meta["max"] + 1)).decode(), True))
     return found
@@ -554,8 +671,9 @@ def mutations(shape: Any, value: Any, required: bool) -> list[tuple[str, Any, bo
 _MISSING = object()
 
 
-def member_cases(shape: Any, value: dict[str, Any], known: dict[str, str], path: tuple[Any, ...] = (),
-                 depth: int = 0) -> list[tuple[tuple[Any, ...], str, Any, bool]]:
+def member_cases(
+    shape: Any, value: dict[str, Any], known: dict[str, str], path: tuple[Any, ...] = (), depth: int = 0
+) -> list[tuple[tuple[Any, ...], str, Any, bool]]:
     """Every mutation of every member of structure ``shape`` (nested structures and list items included)."""
     found = []
     for name, member in shape.members.items():
@@ -604,8 +722,13 @@ SWEEP_COUNTS: dict[str, int] = {}
 @pytest.mark.parametrize("operation", sorted(MODEL.operation_names))
 def test_every_malformed_member_is_refused_and_changes_nothing(hostile, operation):
     mock, client = hostile
-    known = {**KNOWN_MEMBERS, "uploadId": mock.hostile["upload_id"], "layerDigest": mock.hostile["layer"],
-             "imageDigest": mock.hostile["digest"], "imageManifest": mock.hostile["manifest"]}
+    known = {
+        **KNOWN_MEMBERS,
+        "uploadId": mock.hostile["upload_id"],
+        "layerDigest": mock.hostile["layer"],
+        "imageDigest": mock.hostile["digest"],
+        "imageManifest": mock.hostile["manifest"],
+    }
     shape = MODEL.operation_model(operation).input_shape
     valid = baseline(shape, known=known)
     cases = member_cases(shape, valid, known)
@@ -625,25 +748,66 @@ def test_every_malformed_member_is_refused_and_changes_nothing(hostile, operatio
 
 # -- raw requests botocore would never send ----------------------------------------------------------------
 NOT_JSON_OBJECTS = [
-    b"{", b"{not json", b"nul", b"[]", b'"a string"', b"5", b"null", b"true", b"{}{}", b'{"a": 1} trailing',
-    b"\xff\xfe{}", b"\x00" * 64, b"{'single': 'quotes'}", b'{"a": }', b"\xc3\x28",
+    b"{",
+    b"{not json",
+    b"nul",
+    b"[]",
+    b'"a string"',
+    b"5",
+    b"null",
+    b"true",
+    b"{}{}",
+    b'{"a": 1} trailing',
+    b"\xff\xfe{}",
+    b"\x00" * 64,
+    b"{'single': 'quotes'}",
+    b'{"a": }',
+    b"\xc3\x28",
     b'{"maxResults": 1' + b"0" * 5000 + b"}",  # past int's digit limit
 ]
 ODD_BUT_READABLE = [
-    b"", b"{}", b"  {}  ", b"\xef\xbb\xbf{}", b'{"repositoryName": "hostile", "repositoryName": "hostile"}',
-    b'{"maxResults": NaN}', b'{"maxResults": Infinity}', b'{"maxResults": 1e999}', b'{"maxResults": -0}',
+    b"",
+    b"{}",
+    b"  {}  ",
+    b"\xef\xbb\xbf{}",
+    b'{"repositoryName": "hostile", "repositoryName": "hostile"}',
+    b'{"maxResults": NaN}',
+    b'{"maxResults": Infinity}',
+    b'{"maxResults": 1e999}',
+    b'{"maxResults": -0}',
     b'{"x": "\\ud800"}',
     b'{"unknown": ' + b'"' + b"y" * (5 * 1024 * 1024) + b'"}',
 ]
-WRONG_CONTENT_TYPES = ["application/json", "text/plain", "application/x-www-form-urlencoded", "", None,
-                       "application/x-amz-json-1.1-evil", "multipart/form-data; boundary=x"]
-RIGHT_CONTENT_TYPES = ["application/x-amz-json-1.1", "application/x-amz-json-1.0",
-                       "Application/X-Amz-Json-1.1; charset=UTF-8"]
+WRONG_CONTENT_TYPES = [
+    "application/json",
+    "text/plain",
+    "application/x-www-form-urlencoded",
+    "",
+    None,
+    "application/x-amz-json-1.1-evil",
+    "multipart/form-data; boundary=x",
+]
+RIGHT_CONTENT_TYPES = [
+    "application/x-amz-json-1.1",
+    "application/x-amz-json-1.0",
+    "Application/X-Amz-Json-1.1; charset=UTF-8",
+]
 BAD_TARGETS = [
-    None, "", TARGET, TARGET + "NoSuchAction", TARGET.lower() + "ListImages", "DynamoDB_20120810.ListTables",
-    TARGET + "ListImages\u0000", TARGET + "ListImages ", TARGET + "__init__", TARGET + "a" * 10_000,
-    "AmazonEC2ContainerRegistry_V20150921", "." + "ListImages", TARGET + "\u202eListImages",
-    "AmazonEC2ContainerRegistry_V20150921.ListImages.ListImages", TARGET + "list_images",
+    None,
+    "",
+    TARGET,
+    TARGET + "NoSuchAction",
+    TARGET.lower() + "ListImages",
+    "DynamoDB_20120810.ListTables",
+    TARGET + "ListImages\u0000",
+    TARGET + "ListImages ",
+    TARGET + "__init__",
+    TARGET + "a" * 10_000,
+    "AmazonEC2ContainerRegistry_V20150921",
+    "." + "ListImages",
+    TARGET + "\u202eListImages",
+    "AmazonEC2ContainerRegistry_V20150921.ListImages.ListImages",
+    TARGET + "list_images",
 ]
 RAW_COUNTS: dict[str, int] = {}
 
@@ -692,8 +856,13 @@ def test_wrong_content_types_are_refused(hostile):
 
 def test_hostile_authorization_headers_are_read_in_linear_time(hostile):
     mock, client = hostile
-    for header in ["Credential=" * 10_000, "Credential=a/" * 10_000, "Credential=a/20240101/" * 5_000,
-                   "AWS4-HMAC-SHA256 Credential=" + "a" * 100_000, "\u00e9" * 100_000]:
+    for header in [
+        "Credential=" * 10_000,
+        "Credential=a/" * 10_000,
+        "Credential=a/20240101/" * 5_000,
+        "AWS4-HMAC-SHA256 Credential=" + "a" * 100_000,
+        "\u00e9" * 100_000,
+    ]:
         started = time.perf_counter()
         status, answer = raw(client, TARGET + "DescribeRepositories", b"{}", headers={"Authorization": header})
         assert time.perf_counter() - started < LINEAR_BUDGET, header[:30]
@@ -704,5 +873,7 @@ def test_hostile_authorization_headers_are_read_in_linear_time(hostile):
 @pytest.fixture(scope="module", autouse=True)
 def _report():
     yield
-    print(f"\nhostile input: {sum(SWEEP_COUNTS.values())} malformed members over {len(SWEEP_COUNTS)} operations, "
-          f"{sum(RAW_COUNTS.values())} malformed bodies, targets and headers; {SENT[0]} raw requests in all")
+    print(
+        f"\nhostile input: {sum(SWEEP_COUNTS.values())} malformed members over {len(SWEEP_COUNTS)} operations, "
+        f"{sum(RAW_COUNTS.values())} malformed bodies, targets and headers; {SENT[0]} raw requests in all"
+    )

@@ -194,12 +194,15 @@ def test_missing_config_blob_is_reported(ecr_client, repo):
 def test_foreign_layers_need_not_be_uploaded(ecr_client, repo):
     _seed_blobs(ecr_client)
     document = json.loads(image_manifest(CONFIG, LAYERS))
-    document["layers"].insert(0, {
-        "mediaType": "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
-        "size": 5000,
-        "digest": digest_of(b"windows base layer"),
-        "urls": ["https://go.microsoft.com/fwlink/?linkid=837858"],
-    })
+    document["layers"].insert(
+        0,
+        {
+            "mediaType": "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
+            "size": 5000,
+            "digest": digest_of(b"windows base layer"),
+            "urls": ["https://go.microsoft.com/fwlink/?linkid=837858"],
+        },
+    )
     image = put_manifest(ecr_client, repo, json.dumps(document), tag="win")["image"]
     detail = ecr_client.describe_images(repositoryName=repo)["imageDetails"][0]
     assert detail["imageDigest"] == image["imageId"]["imageDigest"]
@@ -291,16 +294,20 @@ def test_schema1_unsigned_digest_and_missing_layers(ecr_client, repo):
 
 
 def test_schema1_with_a_broken_signature_header_is_refused(ecr_client, repo):
-    text = json.dumps({"schemaVersion": 1, "fsLayers": [{"blobSum": digest_of(b"x")}],
-                       "signatures": [{"protected": "bm90IGpzb24"}]})
+    text = json.dumps(
+        {"schemaVersion": 1, "fsLayers": [{"blobSum": digest_of(b"x")}], "signatures": [{"protected": "bm90IGpzb24"}]}
+    )
     with pytest.raises(ClientError) as info:
         put_manifest(ecr_client, repo, text, imageManifestMediaType=DOCKER_SCHEMA1_SIGNED)
     assert _error(info) == ("InvalidParameterException", INVALID_JSON)
 
 
 def test_manifest_parser_reports_references():
-    text = index_manifest([(_variant(1), OCI_MANIFEST)], OCI_INDEX,
-                          subject={"mediaType": OCI_MANIFEST, "digest": digest_of(b"s"), "size": 1})
+    text = index_manifest(
+        [(_variant(1), OCI_MANIFEST)],
+        OCI_INDEX,
+        subject={"mediaType": OCI_MANIFEST, "digest": digest_of(b"s"), "size": 1},
+    )
     parsed = manifests.parse(text)
     assert parsed.is_index and parsed.child_digests() == (digest_of(_variant(1).encode()),)
     assert parsed.subject_digest == digest_of(b"s") and parsed.blob_digests() == ()
@@ -492,11 +499,12 @@ def test_accepted_media_types(ecr_client, repo):
         acceptedMediaTypes=[OCI_MANIFEST, OCI_INDEX],
     )
     assert [i["imageId"]["imageDigest"] for i in result["images"]] == [oci.digest]
-    assert result["failures"] == [
-        {"imageId": {"imageTag": "docker"}, **NOT_FOUND}
-    ]
-    both = ecr_client.batch_get_image(repositoryName=repo, imageIds=[{"imageDigest": docker.digest}],
-                                      acceptedMediaTypes=[DOCKER_MANIFEST, OCI_MANIFEST])
+    assert result["failures"] == [{"imageId": {"imageTag": "docker"}, **NOT_FOUND}]
+    both = ecr_client.batch_get_image(
+        repositoryName=repo,
+        imageIds=[{"imageDigest": docker.digest}],
+        acceptedMediaTypes=[DOCKER_MANIFEST, OCI_MANIFEST],
+    )
     assert both["images"][0]["imageManifestMediaType"] == DOCKER_MANIFEST
 
 
@@ -562,11 +570,13 @@ def test_delete_untagged_image_and_tag_digest_mismatch(ecr_client, repo):
         repositoryName=repo, imageIds=[{"imageDigest": pushed.digest, "imageTag": "t"}, {"imageDigest": pushed.digest}]
     )
     assert result["imageIds"] == [{"imageDigest": pushed.digest}]
-    assert result["failures"] == [{
-        "imageId": {"imageDigest": pushed.digest, "imageTag": "t"},
-        "failureCode": "ImageTagDoesNotMatchDigest",
-        "failureReason": "Invalid request parameters: given tag does not map to the given digest",
-    }]
+    assert result["failures"] == [
+        {
+            "imageId": {"imageDigest": pushed.digest, "imageTag": "t"},
+            "failureCode": "ImageTagDoesNotMatchDigest",
+            "failureReason": "Invalid request parameters: given tag does not map to the given digest",
+        }
+    ]
     assert ecr_client.list_images(repositoryName=repo)["imageIds"] == [{"imageDigest": other.digest, "imageTag": "t"}]
 
 
@@ -576,11 +586,13 @@ def test_images_referenced_by_an_index_cannot_be_deleted(ecr_client, repo):
     index_digest = put_manifest(ecr_client, repo, index_text, tag="multi")["image"]["imageId"]["imageDigest"]
     result = ecr_client.batch_delete_image(repositoryName=repo, imageIds=[{"imageDigest": child.digest}])
     assert result["imageIds"] == []
-    assert result["failures"] == [{
-        "imageId": {"imageDigest": child.digest},
-        "failureCode": "ImageReferencedByManifestList",
-        "failureReason": f"Requested image referenced by manifest list: [{index_digest}]",
-    }]
+    assert result["failures"] == [
+        {
+            "imageId": {"imageDigest": child.digest},
+            "failureCode": "ImageReferencedByManifestList",
+            "failureReason": f"Requested image referenced by manifest list: [{index_digest}]",
+        }
+    ]
     # the index first, then its child: both go
     result = ecr_client.batch_delete_image(
         repositoryName=repo, imageIds=[{"imageTag": "multi"}, {"imageDigest": child.digest}]
@@ -632,8 +644,11 @@ def test_describe_images_filters_and_pages(ecr_client, repo):
     digests = []
     for number in range(105):
         tag = {"imageTag": f"t{number}"} if number % 2 else {}
-        digests.append(put_manifest(ecr_client, repo, _variant(number), **{"tag": tag.get("imageTag")})
-                       ["image"]["imageId"]["imageDigest"])
+        digests.append(
+            put_manifest(ecr_client, repo, _variant(number), **{"tag": tag.get("imageTag")})["image"]["imageId"][
+                "imageDigest"
+            ]
+        )
     first = ecr_client.describe_images(repositoryName=repo)
     assert [d["imageDigest"] for d in first["imageDetails"]] == digests[:100]  # default page: 100
     second = ecr_client.describe_images(repositoryName=repo, nextToken=first["nextToken"])
@@ -691,8 +706,9 @@ def test_bad_next_token(ecr_client, repo):
 def test_paging_is_stable_while_images_are_pushed_between_pages(ecr_client, repo):
     """Pushes and tag moves land between every two pages of both walks (deterministically)."""
     _seed_blobs(ecr_client)
-    before = {put_manifest(ecr_client, repo, _variant(n), tag=f"old{n}")["image"]["imageId"]["imageDigest"]
-              for n in range(60)}
+    before = {
+        put_manifest(ecr_client, repo, _variant(n), tag=f"old{n}")["image"]["imageId"]["imageDigest"] for n in range(60)
+    }
     pusher_client = boto3.client("ecr", region_name="us-east-1")
     pushed_during: list[str] = []
 
@@ -753,8 +769,9 @@ def test_page_cost_does_not_grow_with_repository_size(ecr_mock, ecr_client, walk
         index = repository.images
         template = index.get(digest_of(_variant(0).encode()))
         for number in range(1, size):  # synthetic records straight into the index
-            image = index.add(f"sha256:{number:064x}", template.manifest_text, template.manifest,
-                              template.pushed_at, template.size)
+            image = index.add(
+                f"sha256:{number:064x}", template.manifest_text, template.manifest, template.pushed_at, template.size
+            )
             if number % 2:
                 index.tag(image, f"t{number}")
         for keys in (*index._image_keys.values(), *index._entry_keys.values()):
@@ -762,8 +779,9 @@ def test_page_cost_does_not_grow_with_repository_size(ecr_mock, ecr_client, walk
         call = getattr(ecr_client, walk)
         # resume in the middle of a walk, as a token returned there would
         keys = index.image_keys() if walk == "describe_images" else index.entry_keys()
-        token = pagination.encode_token("DescribeImages" if walk == "describe_images" else "ListImages",
-                                        keys[len(keys) // 2])
+        token = pagination.encode_token(
+            "DescribeImages" if walk == "describe_images" else "ListImages", keys[len(keys) // 2]
+        )
         _CountingList.reads = 0
         page = call(repositoryName=name, maxResults=10, nextToken=token, filter={"tagStatus": "TAGGED"})
         assert len(page["imageDetails" if walk == "describe_images" else "imageIds"]) == 10

@@ -48,9 +48,18 @@ REAL_ENV = {
     "AWS_SECURITY_TOKEN": "IQoJb3JpZ2luX2VjEXAMPLEREALTOKEN",
 }
 POLICY = json.dumps({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "ecr:*"}]})
-LIFECYCLE = json.dumps({"rules": [{"rulePriority": 1, "description": "keep the newest image only, expire the rest",
-                                   "selection": {"tagStatus": "any", "countType": "imageCountMoreThan",
-                                                 "countNumber": 1}, "action": {"type": "expire"}}]})
+LIFECYCLE = json.dumps(
+    {
+        "rules": [
+            {
+                "rulePriority": 1,
+                "description": "keep the newest image only, expire the rest",
+                "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 1},
+                "action": {"type": "expire"},
+            }
+        ]
+    }
+)
 
 
 def every_action(client: Any) -> set[str]:
@@ -83,11 +92,28 @@ def every_action(client: Any) -> set[str]:
 
 
 TWENTY_TWO = {
-    "CreateRepository", "DescribeRepositories", "DeleteRepository", "SetRepositoryPolicy", "GetRepositoryPolicy",
-    "DeleteRepositoryPolicy", "GetAuthorizationToken", "InitiateLayerUpload", "UploadLayerPart",
-    "CompleteLayerUpload", "BatchCheckLayerAvailability", "GetDownloadUrlForLayer", "PutImage", "BatchGetImage",
-    "BatchDeleteImage", "ListImages", "DescribeImages", "PutLifecyclePolicy", "GetLifecyclePolicy",
-    "DeleteLifecyclePolicy", "StartLifecyclePolicyPreview", "GetLifecyclePolicyPreview",
+    "CreateRepository",
+    "DescribeRepositories",
+    "DeleteRepository",
+    "SetRepositoryPolicy",
+    "GetRepositoryPolicy",
+    "DeleteRepositoryPolicy",
+    "GetAuthorizationToken",
+    "InitiateLayerUpload",
+    "UploadLayerPart",
+    "CompleteLayerUpload",
+    "BatchCheckLayerAvailability",
+    "GetDownloadUrlForLayer",
+    "PutImage",
+    "BatchGetImage",
+    "BatchDeleteImage",
+    "ListImages",
+    "DescribeImages",
+    "PutLifecyclePolicy",
+    "GetLifecyclePolicy",
+    "DeleteLifecyclePolicy",
+    "StartLifecyclePolicyPreview",
+    "GetLifecyclePolicyPreview",
 }
 
 
@@ -121,8 +147,13 @@ def test_no_socket_is_opened_for_any_action(no_network):
 
 def test_the_forbidding_is_real(no_network):
     """Without the mock the same client would have to connect, and is stopped."""
-    client = boto3.client("ecr", region_name="us-east-1", aws_access_key_id="AKIAX", aws_secret_access_key="x",
-                          config=botocore.config.Config(retries={"total_max_attempts": 1}))
+    client = boto3.client(
+        "ecr",
+        region_name="us-east-1",
+        aws_access_key_id="AKIAX",
+        aws_secret_access_key="x",
+        config=botocore.config.Config(retries={"total_max_attempts": 1}),
+    )
     with pytest.raises(botocore.exceptions.EndpointConnectionError):
         client.describe_repositories()
     assert no_network
@@ -135,17 +166,20 @@ def real_looking_credentials(tmp_path, monkeypatch):
     credential_process would leave a marker file if it ever ran."""
     marker = tmp_path / "credential_process_ran"
     credentials = tmp_path / "credentials"
-    credentials.write_text(textwrap.dedent("""\
+    credentials.write_text(
+        textwrap.dedent("""\
         [default]
         aws_access_key_id = AKIADEFAULTPROFILE00
         aws_secret_access_key = default-profile-secret
         [prod]
         aws_access_key_id = AKIAPRODPROFILE00000
         aws_secret_access_key = prod-profile-secret
-        """))
+        """)
+    )
     process = f"{sys.executable} -c \"open({str(marker)!r}, 'w').write('ran')\""
     config = tmp_path / "config"
-    config.write_text(textwrap.dedent(f"""\
+    config.write_text(
+        textwrap.dedent(f"""\
         [default]
         region = eu-west-1
         [profile prod]
@@ -153,7 +187,8 @@ def real_looking_credentials(tmp_path, monkeypatch):
         [profile proc]
         region = eu-west-1
         credential_process = {process}
-        """))
+        """)
+    )
     for name, value in REAL_ENV.items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials))
@@ -170,8 +205,14 @@ def _signatures(client: Any) -> list[tuple[str, str | None]]:
     def capture(request: Any, **_: Any) -> None:
         headers = request.headers
         token = headers.get("X-Amz-Security-Token")
-        seen.append((headers["Authorization"].decode() if isinstance(headers["Authorization"], bytes)
-                     else headers["Authorization"], token.decode() if isinstance(token, bytes) else token))
+        seen.append(
+            (
+                headers["Authorization"].decode()
+                if isinstance(headers["Authorization"], bytes)
+                else headers["Authorization"],
+                token.decode() if isinstance(token, bytes) else token,
+            )
+        )
 
     client.meta.events.register("before-send.ecr", capture)
     return seen
@@ -189,8 +230,9 @@ def _assert_signed_with_fake_credentials(client: Any) -> None:
 
 @pytest.mark.parametrize("profile", [None, "prod", "proc"])
 @pytest.mark.parametrize("expiration", [None, "2020-01-01T00:00:00Z"])
-def test_calls_under_the_mock_sign_with_the_fake_credentials(real_looking_credentials, monkeypatch, profile,
-                                                            expiration):
+def test_calls_under_the_mock_sign_with_the_fake_credentials(
+    real_looking_credentials, monkeypatch, profile, expiration
+):
     if profile:
         monkeypatch.setenv("AWS_PROFILE", profile)
     if expiration:  # exported by aws-vault, SSO helpers...: expired real credentials must not matter
@@ -264,8 +306,15 @@ def test_environment_restored_after_an_exception_in_every_activation_form(real_l
 def _global_hooks() -> tuple[Any, ...]:
     from botocore.signers import RequestSigner
 
-    return (Endpoint._send, Endpoint.make_request, HTTPAdapter.send, requests.Session.get_adapter,
-            RequestSigner.get_auth_instance, intercept._active, activation._activation)
+    return (
+        Endpoint._send,
+        Endpoint.make_request,
+        HTTPAdapter.send,
+        requests.Session.get_adapter,
+        RequestSigner.get_auth_instance,
+        intercept._active,
+        activation._activation,
+    )
 
 
 def test_state_does_not_leak_between_activations_in_sequence():
@@ -306,14 +355,16 @@ def test_ten_thousand_activations_leave_nothing_behind():
     memory_grown = tracemalloc.get_traced_memory()[0] - memory_before
     tracemalloc.stop()
     grown = len(gc.get_objects()) - objects_before
-    print(f"\nisolation: 10,000 activations in {elapsed:.1f}s; live objects grew by {grown}, "
-          f"traced memory by {memory_grown} bytes")
+    print(
+        f"\nisolation: 10,000 activations in {elapsed:.1f}s; live objects grew by {grown}, "
+        f"traced memory by {memory_grown} bytes"
+    )
     assert mocks_alive() == mocks_before
     assert grown < 500, grown  # a leak of one object per activation would show as 10,000
     assert memory_grown < 128 * 1024, memory_grown  # a 64-byte object leaked per activation would be 640 KB
 
 
-XDIST_TESTS = '''
+XDIST_TESTS = """
 import boto3
 import pytest
 from mock_ecr import mock_ecr
@@ -349,7 +400,7 @@ class TestClass:
     @pytest.mark.parametrize("n", range(6))
     def test_method(self, n):
         _fill(boto3.client("ecr", region_name="us-east-1"))
-'''
+"""
 
 
 @pytest.mark.skipif(os.environ.get("PYTEST_XDIST_WORKER") is not None, reason="already under xdist")
@@ -357,9 +408,26 @@ def test_no_state_leaks_under_pytest_xdist(tmp_path: Path):
     (tmp_path / "test_generated_isolation.py").write_text(XDIST_TESTS)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "MOCK_ECR_"))}
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-n", "2", "-p", "xdist", "-p", "no:cacheprovider", "-p", "no:randomly",
-         str(tmp_path)],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-n",
+            "2",
+            "-p",
+            "xdist",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:randomly",
+            str(tmp_path),
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "24 passed" in result.stdout, result.stdout[-2000:]

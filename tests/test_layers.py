@@ -59,8 +59,12 @@ def upload_parts_to(client, repo: str, upload_id: str, parts: list[bytes], **kwa
     first = 0
     for part in parts:
         client.upload_layer_part(
-            repositoryName=repo, uploadId=upload_id, partFirstByte=first, partLastByte=first + len(part) - 1,
-            layerPartBlob=part, **kwargs,
+            repositoryName=repo,
+            uploadId=upload_id,
+            partFirstByte=first,
+            partLastByte=first + len(part) - 1,
+            layerPartBlob=part,
+            **kwargs,
         )
         first += len(part)
 
@@ -73,11 +77,11 @@ def upload_parts(client, repo: str, parts: list[bytes], **kwargs) -> str:
 
 
 def push_blob(client, repo: str, data: bytes, part_size: int = 5 * MiB, **kwargs) -> str:
-    parts = [data[i:i + part_size] for i in range(0, len(data), part_size)]
+    parts = [data[i : i + part_size] for i in range(0, len(data), part_size)]
     upload_id = upload_parts(client, repo, parts, **kwargs)
-    return client.complete_layer_upload(
-        repositoryName=repo, uploadId=upload_id, layerDigests=[sha256(data)], **kwargs
-    )["layerDigest"]
+    return client.complete_layer_upload(repositoryName=repo, uploadId=upload_id, layerDigests=[sha256(data)], **kwargs)[
+        "layerDigest"
+    ]
 
 
 def push_image(client, repo: str, layers: list[bytes], tag: str = "v1", oci: bool = False) -> list[str]:
@@ -159,20 +163,25 @@ def test_a_part_must_start_at_the_bytes_received_so_far(ecr_client, repo, raw_bo
     upload_id = ecr_client.initiate_layer_upload(repositoryName=repo)["uploadId"]
     members = {"registryId": ACCOUNT, "repositoryName": repo, "uploadId": upload_id}
     assert _part_error(ecr_client, repo, upload_id, 1, 1, b"a") == (
-        "InvalidLayerPartException", "First byte of the layer part is 1 instead of 0",
+        "InvalidLayerPartException",
+        "First byte of the layer part is 1 instead of 0",
         {**members, "lastValidByteReceived": 0},
     )
     body = json.loads(raw_bodies[-1][1])
     assert body == {
-        "__type": "InvalidLayerPartException", "message": "First byte of the layer part is 1 instead of 0",
-        **members, "lastValidByteReceived": 0,
+        "__type": "InvalidLayerPartException",
+        "message": "First byte of the layer part is 1 instead of 0",
+        **members,
+        "lastValidByteReceived": 0,
     }
-    ecr_client.upload_layer_part(repositoryName=repo, uploadId=upload_id, partFirstByte=0, partLastByte=4,
-                                 layerPartBlob=b"12345")
+    ecr_client.upload_layer_part(
+        repositoryName=repo, uploadId=upload_id, partFirstByte=0, partLastByte=4, layerPartBlob=b"12345"
+    )
     # a resent part (a retry after a lost answer) and a gap are refused alike
     for first in (0, 3, 6):
         assert _part_error(ecr_client, repo, upload_id, first, first + 2, b"abc") == (
-            "InvalidLayerPartException", f"First byte of the layer part is {first} instead of 5",
+            "InvalidLayerPartException",
+            f"First byte of the layer part is {first} instead of 5",
             {**members, "lastValidByteReceived": 4},
         )
 
@@ -192,8 +201,9 @@ def test_a_refused_part_changes_nothing(ecr_client, repo):
     upload_id = upload_parts(ecr_client, repo, [head])
     _part_error(ecr_client, repo, upload_id, 5 * MiB, 5 * MiB + 9, b"def")
     _part_error(ecr_client, repo, upload_id, 0, 2, b"def")
-    ecr_client.upload_layer_part(repositoryName=repo, uploadId=upload_id, partFirstByte=5 * MiB,
-                                 partLastByte=5 * MiB + 2, layerPartBlob=b"def")
+    ecr_client.upload_layer_part(
+        repositoryName=repo, uploadId=upload_id, partFirstByte=5 * MiB, partLastByte=5 * MiB + 2, layerPartBlob=b"def"
+    )
     done = _complete(ecr_client, repo, upload_id, [sha256(head + b"def")])
     assert done["layerDigest"] == sha256(head + b"def")
 
@@ -202,8 +212,9 @@ def test_too_many_parts(ecr_mock, ecr_client, repo):
     ecr_mock.quotas.update({"layer_parts_per_upload": 3})
     upload_id = upload_parts(ecr_client, repo, [b"a", b"b", b"c"])
     with pytest.raises(ClientError) as info:
-        ecr_client.upload_layer_part(repositoryName=repo, uploadId=upload_id, partFirstByte=3, partLastByte=3,
-                                     layerPartBlob=b"d")
+        ecr_client.upload_layer_part(
+            repositoryName=repo, uploadId=upload_id, partFirstByte=3, partLastByte=3, layerPartBlob=b"d"
+        )
     assert _error(info) == (
         "LimitExceededException",
         "The operation did not succeed because it would cause a service limit to be exceeded. Layer parts: 3",
@@ -225,8 +236,9 @@ def _complete(client, repo, upload_id, digests, **kwargs):
 def test_unknown_upload_ids(ecr_client, repo):
     unknown = str(uuid.uuid4())
     with pytest.raises(ClientError) as info:
-        ecr_client.upload_layer_part(repositoryName=repo, uploadId=unknown, partFirstByte=0, partLastByte=0,
-                                     layerPartBlob=b"a")
+        ecr_client.upload_layer_part(
+            repositoryName=repo, uploadId=unknown, partFirstByte=0, partLastByte=0, layerPartBlob=b"a"
+        )
     assert _error(info) == _not_found(unknown)
     with pytest.raises(ClientError) as info:
         _complete(ecr_client, repo, unknown, [sha256(b"a")])
@@ -240,8 +252,9 @@ def test_a_completed_upload_is_gone(ecr_client, repo):
         _complete(ecr_client, repo, upload_id, [sha256(b"abc")])
     assert _error(info) == _not_found(upload_id)
     with pytest.raises(ClientError) as info:
-        ecr_client.upload_layer_part(repositoryName=repo, uploadId=upload_id, partFirstByte=3, partLastByte=3,
-                                     layerPartBlob=b"d")
+        ecr_client.upload_layer_part(
+            repositoryName=repo, uploadId=upload_id, partFirstByte=3, partLastByte=3, layerPartBlob=b"d"
+        )
     assert _error(info) == _not_found(upload_id)
 
 
@@ -249,8 +262,9 @@ def test_an_upload_belongs_to_its_repository(ecr_client, repo):
     ecr_client.create_repository(repositoryName="other")
     upload_id = upload_parts(ecr_client, repo, [b"abc"])
     with pytest.raises(ClientError) as info:
-        ecr_client.upload_layer_part(repositoryName="other", uploadId=upload_id, partFirstByte=3, partLastByte=3,
-                                     layerPartBlob=b"d")
+        ecr_client.upload_layer_part(
+            repositoryName="other", uploadId=upload_id, partFirstByte=3, partLastByte=3, layerPartBlob=b"d"
+        )
     assert _error(info) == _not_found(upload_id, "other")
     with pytest.raises(ClientError) as info:
         _complete(ecr_client, "other", upload_id, [sha256(b"abc")])
@@ -270,14 +284,22 @@ def test_uploads_are_isolated_across_accounts_and_regions(ecr_client, repo):
         _complete(ecr_client, repo, upload_id, [sha256(b"abc")], registryId=OTHER_ACCOUNT)
     assert _error(info) == _not_found(upload_id, account=OTHER_ACCOUNT)
     # and the same bytes pushed in each registry are answered by each registry
-    other = _complete(ecr_client, repo, upload_parts(ecr_client, repo, [b"abc"], registryId=OTHER_ACCOUNT),
-                      [sha256(b"abc")], registryId=OTHER_ACCOUNT)
+    other = _complete(
+        ecr_client,
+        repo,
+        upload_parts(ecr_client, repo, [b"abc"], registryId=OTHER_ACCOUNT),
+        [sha256(b"abc")],
+        registryId=OTHER_ACCOUNT,
+    )
     assert other["registryId"] == OTHER_ACCOUNT
     assert _complete(ecr_client, repo, upload_id, [sha256(b"abc")])["registryId"] == ACCOUNT
     failures = west.batch_check_layer_availability(repositoryName=repo, layerDigests=[sha256(b"abc")])["failures"]
     assert failures == [
-        {"layerDigest": sha256(b"abc"), "failureCode": "MissingLayerDigest",
-         "failureReason": "Requested layer not found"},
+        {
+            "layerDigest": sha256(b"abc"),
+            "failureCode": "MissingLayerDigest",
+            "failureReason": "Requested layer not found",
+        },
     ]
 
 
@@ -289,8 +311,12 @@ def test_complete_answers_the_calculated_digest(ecr_client, repo, raw_bodies):
     done = _complete(ecr_client, repo, upload_id, [sha256(b"layer bytes")])
     check_output("CompleteLayerUpload", raw_bodies[-1][1])
     del done["ResponseMetadata"]
-    assert done == {"registryId": ACCOUNT, "repositoryName": repo, "uploadId": upload_id,
-                    "layerDigest": sha256(b"layer bytes")}
+    assert done == {
+        "registryId": ACCOUNT,
+        "repositoryName": repo,
+        "uploadId": upload_id,
+        "layerDigest": sha256(b"layer bytes"),
+    }
 
 
 def test_one_matching_digest_among_several_is_enough(ecr_client, repo):
@@ -326,7 +352,8 @@ def test_a_wrong_digest_is_refused_and_the_upload_kept(ecr_client, repo):
         # digests are compared exactly: the right one in upper case does not match
         _complete(ecr_client, repo, upload_id, [sha256(b"abd"), sha256(b"abc").upper().replace("SHA256", "sha256")])
     assert _error(info) == (
-        "InvalidLayerException", "None of the provided layer digests match the calculated layer digest"
+        "InvalidLayerException",
+        "None of the provided layer digests match the calculated layer digest",
     )
     assert _complete(ecr_client, repo, upload_id, [sha256(b"abc")])["layerDigest"] == sha256(b"abc")
 
@@ -380,8 +407,9 @@ def test_deleting_a_repository_discards_its_uploads(ecr_client, ecr_mock, repo):
     assert _store(ecr_mock).uploads == {}
     ecr_client.create_repository(repositoryName=repo)
     with pytest.raises(ClientError) as info:
-        ecr_client.upload_layer_part(repositoryName=repo, uploadId=upload_id, partFirstByte=3, partLastByte=3,
-                                     layerPartBlob=b"d")
+        ecr_client.upload_layer_part(
+            repositoryName=repo, uploadId=upload_id, partFirstByte=3, partLastByte=3, layerPartBlob=b"d"
+        )
     assert _error(info) == _not_found(upload_id)
 
 
@@ -450,7 +478,8 @@ def test_batch_check_reports_the_media_type_a_manifest_gave(ecr_client, repo):
     (layer,) = push_image(ecr_client, repo, [b"oci layer"], oci=True)
     layers = ecr_client.batch_check_layer_availability(repositoryName=repo, layerDigests=[layer, config_digest])
     assert [(entry["layerDigest"], entry["mediaType"]) for entry in layers["layers"]] == [
-        (layer, OCI_LAYER), (config_digest, OCI_CONFIG)
+        (layer, OCI_LAYER),
+        (config_digest, OCI_CONFIG),
     ]
 
 
@@ -548,12 +577,13 @@ def _download_url(client, repo: str, digest: str) -> str:
 
 def test_a_multipart_layer_round_trips_byte_exact(ecr_client, repo):
     data = os.urandom(10 * MiB + 12345)
-    upload_id = upload_parts(ecr_client, repo, [data[: 5 * MiB], data[5 * MiB: 10 * MiB], data[10 * MiB:]])
+    upload_id = upload_parts(ecr_client, repo, [data[: 5 * MiB], data[5 * MiB : 10 * MiB], data[10 * MiB :]])
     assert _complete(ecr_client, repo, upload_id, [sha256(data)])["layerDigest"] == sha256(data)
     config = b'{"architecture":"amd64","os":"linux"}'
     push_blob(ecr_client, repo, config)
     manifest = {
-        "schemaVersion": 2, "mediaType": DOCKER_MANIFEST,
+        "schemaVersion": 2,
+        "mediaType": DOCKER_MANIFEST,
         "config": {"mediaType": DOCKER_CONFIG, "size": len(config), "digest": sha256(config)},
         "layers": [{"mediaType": DOCKER_LAYER, "size": len(data), "digest": sha256(data)}],
     }
@@ -598,7 +628,7 @@ def test_head_answers_the_size_without_a_body(ecr_client, repo):
 def test_plain_http_is_served_too(ecr_client, repo):
     (layer,) = push_image(ecr_client, repo, [b"layer"])
     url = _download_url(ecr_client, repo, layer)
-    assert requests.get("http://" + url[len("https://"):]).content == b"layer"
+    assert requests.get("http://" + url[len("https://") :]).content == b"layer"
 
 
 def _s3_error(response: requests.Response) -> dict[str, str]:
@@ -737,7 +767,12 @@ def test_download_urls_carry_the_query_as_real_ecr_orders_it(ecr_client, repo):
     url = _download_url(ecr_client, repo, layer)
     names = [pair.split("=", 1)[0] for pair in urlsplit(url).query.split("&")]
     assert names == [
-        "X-Amz-Security-Token", "X-Amz-Algorithm", "X-Amz-Date", "X-Amz-SignedHeaders", "X-Amz-Expires",
-        "X-Amz-Credential", "X-Amz-Signature",
+        "X-Amz-Security-Token",
+        "X-Amz-Algorithm",
+        "X-Amz-Date",
+        "X-Amz-SignedHeaders",
+        "X-Amz-Expires",
+        "X-Amz-Credential",
+        "X-Amz-Signature",
     ]
     assert parse_qs(urlsplit(url).query)["X-Amz-Security-Token"][0].startswith("IQoJb3JpZ2luX2Vj")

@@ -28,8 +28,12 @@ START = datetime(2024, 1, 1, 12, 0, tzinfo=timezone.utc)
 
 # -- helpers -----------------------------------------------------------------------------------
 def rule(priority: int, action: str = "expire", **selection: Any) -> dict[str, Any]:
-    out = {"rulePriority": priority, "description": f"rule {priority}", "selection": selection,
-           "action": {"type": action}}
+    out = {
+        "rulePriority": priority,
+        "description": f"rule {priority}",
+        "selection": selection,
+        "action": {"type": action},
+    }
     if action == "transition":
         out["action"]["targetStorageClass"] = "archive"
     return out
@@ -40,8 +44,13 @@ def by_count(n: int, tag_status: str = "any", **selection: Any) -> dict[str, Any
 
 
 def by_age(days: int, tag_status: str = "any", **selection: Any) -> dict[str, Any]:
-    return {"tagStatus": tag_status, **selection, "countType": "sinceImagePushed", "countUnit": "days",
-            "countNumber": days}
+    return {
+        "tagStatus": tag_status,
+        **selection,
+        "countType": "sinceImagePushed",
+        "countUnit": "days",
+        "countNumber": days,
+    }
 
 
 def policy(*rules: dict[str, Any], indent: int | None = None) -> str:
@@ -160,8 +169,10 @@ def test_invalid_policy_keeps_the_previous_one(ecr_client, repo):
 
 @pytest.mark.parametrize(
     ("length", "constraint"),
-    [(99, "Member must have length greater than or equal to 100"), (30721, "Member must have length less than or "
-                                                                         "equal to 30720")],
+    [
+        (99, "Member must have length greater than or equal to 100"),
+        (30721, "Member must have length less than or equal to 30720"),
+    ],
 )
 def test_policy_text_length_is_checked_on_the_server(unvalidated, repo, length, constraint):
     for call in (unvalidated.put_lifecycle_policy, unvalidated.start_lifecycle_policy_preview):
@@ -255,15 +266,22 @@ def test_start_with_invalid_text(ecr_client, repo):
 def test_preview_is_in_progress_until_first_read_then_complete(ecr_client, repo):
     started = strip(ecr_client.start_lifecycle_policy_preview(repositoryName=repo, lifecyclePolicyText=KEEP_ONE))
     assert started == {
-        "registryId": ACCOUNT, "repositoryName": repo, "lifecyclePolicyText": KEEP_ONE, "status": "IN_PROGRESS",
+        "registryId": ACCOUNT,
+        "repositoryName": repo,
+        "lifecyclePolicyText": KEEP_ONE,
+        "status": "IN_PROGRESS",
     }
     with pytest.raises(ClientError) as info:
         ecr_client.start_lifecycle_policy_preview(repositoryName=repo, lifecyclePolicyText=KEEP_ONE)
     assert error(info) == PREVIEW_IN_PROGRESS
     first = strip(ecr_client.get_lifecycle_policy_preview(repositoryName=repo))
     assert first == {
-        "registryId": ACCOUNT, "repositoryName": repo, "lifecyclePolicyText": KEEP_ONE, "status": "COMPLETE",
-        "previewResults": [], "summary": {"expiringImageTotalCount": 0},
+        "registryId": ACCOUNT,
+        "repositoryName": repo,
+        "lifecyclePolicyText": KEEP_ONE,
+        "status": "COMPLETE",
+        "previewResults": [],
+        "summary": {"expiringImageTotalCount": 0},
     }
     assert ecr_client.get_lifecycle_policy_preview(repositoryName=repo)["status"] == "COMPLETE"
     # once read, a new preview may start; it replaces the old one
@@ -350,13 +368,13 @@ def test_preview_results_and_summary(ecr_client, repo, history):
 
 
 def test_transition_results_and_counts(ecr_client, repo, history):
-    text = policy(
-        rule(1, "transition", **by_age(3, "untagged")), rule(2, **by_count(1, "tagged", tagPrefixList=["v"]))
-    )
+    text = policy(rule(1, "transition", **by_age(3, "untagged")), rule(2, **by_count(1, "tagged", tagPrefixList=["v"])))
     ecr_client.start_lifecycle_policy_preview(repositoryName=repo, lifecyclePolicyText=text)
     preview = ecr_client.get_lifecycle_policy_preview(repositoryName=repo)
     assert preview["previewResults"] == [
-        result(history[0], 1, "TRANSITION"), result(history[2], 1, "TRANSITION"), result(history[1], 2)
+        result(history[0], 1, "TRANSITION"),
+        result(history[2], 1, "TRANSITION"),
+        result(history[1], 2),
     ]
     assert preview["summary"] == {
         "expiringImageTotalCount": 1,
@@ -394,8 +412,9 @@ def test_pagination(ecr_client, repo, history):
 def test_paginator_with_a_filter(ecr_client, repo, history):
     ecr_client.start_lifecycle_policy_preview(repositoryName=repo, lifecyclePolicyText=EVERYTHING_BUT_ONE)
     paginator = ecr_client.get_paginator("get_lifecycle_policy_preview")
-    pages = list(paginator.paginate(repositoryName=repo, filter={"tagStatus": "UNTAGGED"},
-                                    PaginationConfig={"PageSize": 1}))
+    pages = list(
+        paginator.paginate(repositoryName=repo, filter={"tagStatus": "UNTAGGED"}, PaginationConfig={"PageSize": 1})
+    )
     assert [len(p["previewResults"]) for p in pages] == [1, 1, 1]
     merged = paginator.paginate(repositoryName=repo).build_full_result()
     assert [r["imageDigest"] for r in merged["previewResults"]] == [history[n][0] for n in range(5)]
@@ -475,9 +494,7 @@ def test_preview_is_a_snapshot_taken_at_start(ecr_client, repo, history, clock):
 
 
 def test_bodies_fit_the_output_shapes(ecr_client, ecr_mock, repo, history, raw_bodies):
-    text = policy(
-        rule(1, "transition", **by_age(3, "untagged")), rule(2, **by_count(1, "tagged", tagPrefixList=["v"]))
-    )
+    text = policy(rule(1, "transition", **by_age(3, "untagged")), rule(2, **by_count(1, "tagged", tagPrefixList=["v"])))
     ecr_client.put_lifecycle_policy(repositoryName=repo, lifecyclePolicyText=text)
     ecr_client.start_lifecycle_policy_preview(repositoryName=repo)
     ecr_client.get_lifecycle_policy_preview(repositoryName=repo, maxResults=2)
@@ -486,8 +503,10 @@ def test_bodies_fit_the_output_shapes(ecr_client, ecr_mock, repo, history, raw_b
     ecr_client.delete_lifecycle_policy(repositoryName=repo)
     bodies = dict(raw_bodies)
     preview = json.loads(bodies["GetLifecyclePolicyPreview"])
-    assert len(preview["previewResults"]) == 2 and preview["nextToken"] and "transitioningImageTotalCounts" in (
-        preview["summary"]
+    assert (
+        len(preview["previewResults"]) == 2
+        and preview["nextToken"]
+        and "transitioningImageTotalCounts" in (preview["summary"])
     )
     assert json.loads(bodies["GetLifecyclePolicy"])["lastEvaluatedAt"] == START.timestamp() + 6 * 86400
     for operation, body in raw_bodies:
@@ -612,7 +631,9 @@ def test_apply_selects_region_account_and_repository(ecr_mock, clock):
     assert [(e.region, e.repository_name) for e in first] == [("eu-west-1", "trim/me")]
     rest = ecr_mock.apply_lifecycle_policies(account_id=ACCOUNT)
     assert sorted((e.region, e.repository_name) for e in rest) == [
-        ("eu-west-1", "keep/me"), ("us-east-1", "keep/me"), ("us-east-1", "trim/me"),
+        ("eu-west-1", "keep/me"),
+        ("us-east-1", "keep/me"),
+        ("us-east-1", "trim/me"),
     ]
     with pytest.raises(LookupError):
         ecr_mock.apply_lifecycle_policies(repository_name="no/such")

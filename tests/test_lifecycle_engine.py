@@ -37,8 +37,10 @@ def image(digest: str, *tags: str, days: float = 0) -> Image:
 
 
 def policy(*selections: dict[str, Any], action: dict[str, Any] | None = None) -> LifecyclePolicy:
-    rules = [{"rulePriority": i, "selection": s, "action": action or {"type": "expire"}}
-             for i, s in enumerate(selections, start=1)]
+    rules = [
+        {"rulePriority": i, "selection": s, "action": action or {"type": "expire"}}
+        for i, s in enumerate(selections, start=1)
+    ]
     return parse_lifecycle_policy(json.dumps({"rules": rules}))
 
 
@@ -107,8 +109,12 @@ def test_empty_prefix_matches_any_tagged_image() -> None:
 # -- several tags in one rule: every entry must match (user guide, "multiple tags") ---------
 def test_all_prefixes_must_match_example_a() -> None:
     images = [
-        image("A", "alpha-1", days=12), image("B", "beta-1", days=11), image("C", "alpha-2", "beta-2", days=10),
-        image("D", "alpha-3", days=4), image("E", "beta-3", days=3), image("F", "alpha-4", "beta-4", days=2),
+        image("A", "alpha-1", days=12),
+        image("B", "beta-1", days=11),
+        image("C", "alpha-2", "beta-2", days=10),
+        image("D", "alpha-3", days=4),
+        image("E", "beta-3", days=3),
+        image("F", "alpha-4", "beta-4", days=2),
     ]
     assert expired(policy(age(5, tagStatus="tagged", tagPrefixList=["alpha", "beta"])), images) == ["C"]
 
@@ -132,15 +138,18 @@ def test_all_patterns_must_match() -> None:
     assert expired(policy(age(1, tagStatus="tagged", tagPatternList=["prod-*", "rc*"])), images) == ["a", "c"]
 
 
-@pytest.mark.parametrize(("pattern", "selected"), [
-    ("prod*", ["prod", "prod1", "prod-eu"]),
-    ("*prod", ["prod", "preprod"]),
-    ("*-rc*", ["v1-rc1", "v2-rc"]),
-    ("prod", ["prod"]),
-    ("*", ["prod", "prod1", "prod-eu", "preprod", "v1-rc1", "v2-rc", "latest"]),
-    ("v*-rc*", ["v1-rc1", "v2-rc"]),
-    ("p*o*d", ["prod", "preprod"]),
-])
+@pytest.mark.parametrize(
+    ("pattern", "selected"),
+    [
+        ("prod*", ["prod", "prod1", "prod-eu"]),
+        ("*prod", ["prod", "preprod"]),
+        ("*-rc*", ["v1-rc1", "v2-rc"]),
+        ("prod", ["prod"]),
+        ("*", ["prod", "prod1", "prod-eu", "preprod", "v1-rc1", "v2-rc", "latest"]),
+        ("v*-rc*", ["v1-rc1", "v2-rc"]),
+        ("p*o*d", ["prod", "preprod"]),
+    ],
+)
 def test_tag_patterns_with_wildcards(pattern: str, selected: list[str]) -> None:
     tags = ["prod", "prod1", "prod-eu", "preprod", "v1-rc1", "v2-rc", "latest"]
     images = [image(tag, tag, days=10) for tag in tags]
@@ -153,22 +162,25 @@ REPO = [image("A", "beta-1", "prod-1", days=10), image("B", "beta-2", "prod-2", 
 
 
 def test_multiple_rules_example_a() -> None:
-    pol = policy(count(1, tagStatus="tagged", tagPrefixList=["prod"]), count(1, tagStatus="tagged",
-                                                                              tagPrefixList=["beta"]))
+    pol = policy(
+        count(1, tagStatus="tagged", tagPrefixList=["prod"]), count(1, tagStatus="tagged", tagPrefixList=["beta"])
+    )
     assert expired(pol, REPO) == ["A"]
 
 
 def test_multiple_rules_example_b() -> None:
-    pol = policy(count(1, tagStatus="tagged", tagPrefixList=["beta"]), count(1, tagStatus="tagged",
-                                                                              tagPrefixList=["prod"]))
+    pol = policy(
+        count(1, tagStatus="tagged", tagPrefixList=["beta"]), count(1, tagStatus="tagged", tagPrefixList=["prod"])
+    )
     assert [(d.digest, d.rule_priority) for d in evaluate(pol, REPO, NOW)] == [("A", 1), ("B", 1)]
 
 
 def test_lower_rule_counts_images_a_higher_rule_matched() -> None:
     """'Rules ... can still identify them as if they haven't been expired': X counts toward the beta limit."""
     images = [image("X", "beta-2", "prod-2", days=1), image("Y", "beta-1", days=2)]
-    pol = policy(count(1, tagStatus="tagged", tagPrefixList=["prod"]), count(1, tagStatus="tagged",
-                                                                              tagPrefixList=["beta"]))
+    pol = policy(
+        count(1, tagStatus="tagged", tagPrefixList=["prod"]), count(1, tagStatus="tagged", tagPrefixList=["beta"])
+    )
     assert expired(pol, images) == ["Y"]
 
 
@@ -194,18 +206,29 @@ def test_an_image_is_acted_on_by_one_rule_only() -> None:
 
 def test_keep_rule_shields_images_from_a_later_cleanup() -> None:
     images = [image(f"s{i}", f"16.{i}", days=100 + i) for i in range(3)] + [
-        image(f"u{i}", f"16_{i}", days=10 + i) for i in range(3)]
+        image(f"u{i}", f"16_{i}", days=10 + i) for i in range(3)
+    ]
     pol = policy(count(9999, tagStatus="tagged", tagPrefixList=["16."]), count(1, tagStatus="any"))
     assert sorted(expired(pol, images)) == ["u1", "u2"]
 
 
 def test_rule_priorities_are_applied_in_ascending_order_whatever_the_text_order() -> None:
-    text = json.dumps({"rules": [
-        {"rulePriority": 9, "selection": count(1, tagStatus="tagged", tagPrefixList=["beta"]),
-         "action": {"type": "expire"}},
-        {"rulePriority": 4, "selection": count(1, tagStatus="tagged", tagPrefixList=["prod"]),
-         "action": {"type": "expire"}},
-    ]})
+    text = json.dumps(
+        {
+            "rules": [
+                {
+                    "rulePriority": 9,
+                    "selection": count(1, tagStatus="tagged", tagPrefixList=["beta"]),
+                    "action": {"type": "expire"},
+                },
+                {
+                    "rulePriority": 4,
+                    "selection": count(1, tagStatus="tagged", tagPrefixList=["prod"]),
+                    "action": {"type": "expire"},
+                },
+            ]
+        }
+    )
     assert [(d.digest, d.rule_priority) for d in evaluate(parse_lifecycle_policy(text), REPO, NOW)] == [("A", 4)]
 
 
@@ -214,7 +237,11 @@ def test_decisions_ordered_by_rule_then_push_time() -> None:
     images = [image("t2", "v2", days=20), image("u2", days=31), image("t1", "v1", days=30), image("u1", days=40)]
     pol = policy(age(30, tagStatus="untagged"), age(10, tagStatus="tagged", tagPrefixList=["v"]))
     assert [(d.rule_priority, d.digest) for d in evaluate(pol, images, NOW)] == [
-        (1, "u1"), (1, "u2"), (2, "t1"), (2, "t2")]
+        (1, "u1"),
+        (1, "u2"),
+        (2, "t1"),
+        (2, "t2"),
+    ]
 
 
 def test_push_time_ties_are_broken_by_digest_whatever_the_input_order() -> None:
@@ -228,15 +255,23 @@ def test_push_time_ties_are_broken_by_digest_whatever_the_input_order() -> None:
 def test_expire_decision_fields() -> None:
     img = Image("sha256:1", frozenset({"b", "a"}), NOW - timedelta(days=3))  # type: ignore[arg-type]
     [decision] = evaluate(policy(age(1, tagStatus="any")), [img], NOW)
-    assert decision == Decision(digest="sha256:1", tags=("a", "b"), pushed_at=img.pushed_at, action="EXPIRE",
-                                rule_priority=1, target_storage_class=None, storage_class="STANDARD")
+    assert decision == Decision(
+        digest="sha256:1",
+        tags=("a", "b"),
+        pushed_at=img.pushed_at,
+        action="EXPIRE",
+        rule_priority=1,
+        target_storage_class=None,
+        storage_class="STANDARD",
+    )
 
 
 def test_transition_decision_fields() -> None:
     pol = policy(count(1, tagStatus="any"), action={"type": "transition", "targetStorageClass": "archive"})
     decisions = evaluate(pol, [image("old", days=2), image("new", days=1)], NOW)
     assert [(d.digest, d.action, d.target_storage_class, d.storage_class) for d in decisions] == [
-        ("old", "TRANSITION", "ARCHIVE", "STANDARD")]
+        ("old", "TRANSITION", "ARCHIVE", "STANDARD")
+    ]
 
 
 # -- storage classes, pulls and transitions ----------------------------------------------------
@@ -273,8 +308,9 @@ def test_since_image_pulled_uses_the_last_pull() -> None:
         FullImage("never-pulled-old", (), NOW - timedelta(days=45)),
         FullImage("never-pulled-new", (), NOW - timedelta(days=5)),
     ]
-    pol = policy(age(30, "sinceImagePulled", tagStatus="any"),
-                 action={"type": "transition", "targetStorageClass": "archive"})
+    pol = policy(
+        age(30, "sinceImagePulled", tagStatus="any"), action={"type": "transition", "targetStorageClass": "archive"}
+    )
     assert sorted(expired(pol, images)) == ["never-pulled-old", "pulled-long-ago"]
 
 
@@ -283,12 +319,24 @@ def test_huge_day_counts_select_nothing() -> None:
 
 
 # -- the wildcard matcher ------------------------------------------------------------------------
-@pytest.mark.parametrize(("pattern", "tag", "matches"), [
-    ("prod", "prod", True), ("prod", "prod1", False), ("prod*", "prod", True), ("*prod", "xprod", True),
-    ("a*a", "a", False), ("a*a", "aa", True), ("a*b*c", "abc", True), ("a*b*c", "acb", False),
-    ("**", "", True), ("*x*", "", False), ("a.b*", "axb", False), ("[a]*", "[a]z", True),
-    ("test*1*2*3*", "test123", True),
-])
+@pytest.mark.parametrize(
+    ("pattern", "tag", "matches"),
+    [
+        ("prod", "prod", True),
+        ("prod", "prod1", False),
+        ("prod*", "prod", True),
+        ("*prod", "xprod", True),
+        ("a*a", "a", False),
+        ("a*a", "aa", True),
+        ("a*b*c", "abc", True),
+        ("a*b*c", "acb", False),
+        ("**", "", True),
+        ("*x*", "", False),
+        ("a.b*", "axb", False),
+        ("[a]*", "[a]z", True),
+        ("test*1*2*3*", "test123", True),
+    ],
+)
 def test_tag_pattern_matches(pattern: str, tag: str, matches: bool) -> None:
     assert tag_pattern_matches(pattern, tag) is matches
 
@@ -314,9 +362,11 @@ def test_tag_pattern_matching_is_not_catastrophic() -> None:
 
 def test_evaluation_scales_to_many_images() -> None:
     images = [image(f"sha256:{i:06d}", f"v{i}", days=i / 100) for i in range(20_000)]
-    pol = policy(count(100, tagStatus="tagged", tagPatternList=["v1*"]), age(30, tagStatus="tagged",
-                                                                          tagPrefixList=["v"]),
-                 count(5000, tagStatus="any"))
+    pol = policy(
+        count(100, tagStatus="tagged", tagPatternList=["v1*"]),
+        age(30, tagStatus="tagged", tagPrefixList=["v"]),
+        count(5000, tagStatus="any"),
+    )
     started = time.perf_counter()
     decisions = evaluate(pol, images, NOW)
     assert time.perf_counter() - started < 5
@@ -325,15 +375,31 @@ def test_evaluation_scales_to_many_images() -> None:
 
 def test_repeated_and_star_only_patterns_decide_nothing_new():
     """A hostile policy's repeats and ``**`` runs collapse without changing what is selected."""
+
     def policy(patterns):
-        return parse_lifecycle_policy(json.dumps({"rules": [{"rulePriority": 1, "selection": {
-            "tagStatus": "tagged", "tagPatternList": patterns, "countType": "imageCountMoreThan",
-            "countNumber": 1}, "action": {"type": "expire"}}]}))
+        return parse_lifecycle_policy(
+            json.dumps(
+                {
+                    "rules": [
+                        {
+                            "rulePriority": 1,
+                            "selection": {
+                                "tagStatus": "tagged",
+                                "tagPatternList": patterns,
+                                "countType": "imageCountMoreThan",
+                                "countNumber": 1,
+                            },
+                            "action": {"type": "expire"},
+                        }
+                    ]
+                }
+            )
+        )
 
     now = datetime(2024, 1, 10, tzinfo=timezone.utc)
-    images = [
-        Image(f"sha256:{i:064x}", (f"prod-{i}", f"v{i}"), now - timedelta(days=i)) for i in range(1, 6)
-    ] + [Image(f"sha256:{9:064x}", ("dev-9",), now - timedelta(days=9))]
+    images = [Image(f"sha256:{i:064x}", (f"prod-{i}", f"v{i}"), now - timedelta(days=i)) for i in range(1, 6)] + [
+        Image(f"sha256:{9:064x}", ("dev-9",), now - timedelta(days=9))
+    ]
     plain = evaluate(policy(["prod-*", "v*"]), images, now)
     hostile = evaluate(policy(["prod-*"] * 500 + ["prod-**", "v***", "*", "**"] + ["v*"] * 500), images, now)
     assert [d.digest for d in hostile] == [d.digest for d in plain]

@@ -49,14 +49,22 @@ RESOURCE_TAG_KEYS = [f"k{i}" for i in range(60)] + ["aws:reserved"]
 REGISTRY_IDS = [ACCOUNT, "210987654321", "111122223333"]
 REPOSITORY_POLICIES = [
     json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "ecr:*"}]}),
-    json.dumps({"Statement": [{"Sid": "pull", "Effect": "Deny", "Principal": {"AWS": "*"},
-                               "Action": ["ecr:BatchGetImage"]}]}),
+    json.dumps(
+        {"Statement": [{"Sid": "pull", "Effect": "Deny", "Principal": {"AWS": "*"}, "Action": ["ecr:BatchGetImage"]}]}
+    ),
 ]
 
 
 def _lifecycle_policy(*rules: dict[str, Any]) -> str:
-    body = [{"rulePriority": priority, "description": "model-based test rule " * 3, "selection": selection,
-             "action": {"type": "expire"}} for priority, selection in rules]
+    body = [
+        {
+            "rulePriority": priority,
+            "description": "model-based test rule " * 3,
+            "selection": selection,
+            "action": {"type": "expire"},
+        }
+        for priority, selection in rules
+    ]
     return json.dumps({"rules": body})
 
 
@@ -76,8 +84,9 @@ image_ids = st.lists(
     st.one_of(
         st.builds(lambda d: {"imageDigest": d}, st.sampled_from(DIGESTS)),
         st.builds(lambda t: {"imageTag": t}, st.sampled_from(IMAGE_TAGS)),
-        st.builds(lambda d, t: {"imageDigest": d, "imageTag": t},
-                  st.sampled_from(DIGESTS), st.sampled_from(IMAGE_TAGS)),
+        st.builds(
+            lambda d, t: {"imageDigest": d, "imageTag": t}, st.sampled_from(DIGESTS), st.sampled_from(IMAGE_TAGS)
+        ),
     ),
     min_size=1,
     max_size=4,
@@ -94,7 +103,10 @@ def client() -> Any:
     global _client
     if _client is None:
         _client = boto3.client(
-            "ecr", region_name="us-east-1", aws_access_key_id="AKIAMODELBASED000000", aws_secret_access_key="x",
+            "ecr",
+            region_name="us-east-1",
+            aws_access_key_id="AKIAMODELBASED000000",
+            aws_secret_access_key="x",
             # a 500 must surface as a divergence, not be retried away
             config=Config(retries={"total_max_attempts": 1}),
         )
@@ -151,8 +163,10 @@ class ECRMachine(RuleBasedStateMachine):
             status = error.response["ResponseMetadata"]["HTTPStatusCode"]
             assert status == 400, f"{action} answered HTTP {status}: {error}"
             actual = ("error", error.response["Error"]["Code"])
-        note(f"{action}({params!r}) -> model {expected[0]}:{expected[1] if expected[0] == 'error' else ''} "
-             f"mock {actual[0]}:{actual[1] if actual[0] == 'error' else ''}")
+        note(
+            f"{action}({params!r}) -> model {expected[0]}:{expected[1] if expected[0] == 'error' else ''} "
+            f"mock {actual[0]}:{actual[1] if actual[0] == 'error' else ''}"
+        )
         if expected[0] == "error" or actual[0] == "error":
             assert actual == expected, f"{action}({params!r}): mock answered {actual}, model expects {expected}"
             ECRMachine.outcomes[action, actual[1]] += 1
@@ -167,18 +181,27 @@ class ECRMachine(RuleBasedStateMachine):
         for name, mutability in zip(REPOSITORIES, mutabilities, strict=True):
             self.create_repository(name, mutability, [])
 
-    @initialize(images=st.lists(st.tuples(st.sampled_from(MANIFESTS), st.none() | st.sampled_from(IMAGE_TAGS)),
-                                max_size=4))
+    @initialize(
+        images=st.lists(st.tuples(st.sampled_from(MANIFESTS), st.none() | st.sampled_from(IMAGE_TAGS)), max_size=4)
+    )
     def push_some_images(self, images: list[tuple[str, str | None]]) -> None:
         for manifest, tag in images:
             self.put_image(REPOSITORIES[0], manifest, tag, True, None)
 
-    @rule(name=repository_names, mutability=st.sampled_from(["MUTABLE", "IMMUTABLE"]),
-          tag_keys=st.lists(st.sampled_from(RESOURCE_TAG_KEYS), max_size=3))
+    @rule(
+        name=repository_names,
+        mutability=st.sampled_from(["MUTABLE", "IMMUTABLE"]),
+        tag_keys=st.lists(st.sampled_from(RESOURCE_TAG_KEYS), max_size=3),
+    )
     def create_repository(self, name: str, mutability: str, tag_keys: list[str]) -> None:
         tags = [{"Key": key, "Value": "v"} for key in tag_keys]
-        real, model = self.both("create_repository", lambda: self.model.create_repository(name, tags, mutability),
-                                repositoryName=name, imageTagMutability=mutability, tags=tags)
+        real, model = self.both(
+            "create_repository",
+            lambda: self.model.create_repository(name, tags, mutability),
+            repositoryName=name,
+            imageTagMutability=mutability,
+            tags=tags,
+        )
         if real is not None:
             repository = real["repository"]
             assert {key: repository[key] for key in model} == model
@@ -186,8 +209,9 @@ class ECRMachine(RuleBasedStateMachine):
 
     @rule(name=repository_names, force=st.booleans())
     def delete_repository(self, name: str, force: bool) -> None:
-        real, model = self.both("delete_repository", lambda: self.model.delete_repository(name, force),
-                                repositoryName=name, force=force)
+        real, model = self.both(
+            "delete_repository", lambda: self.model.delete_repository(name, force), repositoryName=name, force=force
+        )
         if real is not None:
             assert real["repository"]["repositoryName"] == model
             self.previews.pop(name, None)
@@ -195,8 +219,9 @@ class ECRMachine(RuleBasedStateMachine):
     @rule(names=st.none() | st.lists(repository_names, min_size=1, max_size=3), page=st.integers(1, 3))
     def describe_repositories(self, names: list[str] | None, page: int) -> None:
         if names is not None:
-            real, model = self.both("describe_repositories", lambda: self.model.describe_repositories(names),
-                                    repositoryNames=names)
+            real, model = self.both(
+                "describe_repositories", lambda: self.model.describe_repositories(names), repositoryNames=names
+            )
             if real is not None:
                 found = [repository["repositoryName"] for repository in real["repositories"]]
                 assert sorted(found) == model and len(set(found)) == len(found)
@@ -219,8 +244,12 @@ class ECRMachine(RuleBasedStateMachine):
     # -- repository policies -----------------------------------------------------------------------
     @rule(name=repository_names, policy=st.sampled_from(REPOSITORY_POLICIES))
     def set_repository_policy(self, name: str, policy: str) -> None:
-        real, model = self.both("set_repository_policy", lambda: self.model.set_repository_policy(name, policy),
-                                repositoryName=name, policyText=policy)
+        real, model = self.both(
+            "set_repository_policy",
+            lambda: self.model.set_repository_policy(name, policy),
+            repositoryName=name,
+            policyText=policy,
+        )
         if real is not None:
             assert real["policyText"] == model
 
@@ -236,12 +265,16 @@ class ECRMachine(RuleBasedStateMachine):
     def arn(name: str) -> str:
         return f"arn:aws:ecr:us-east-1:{ACCOUNT}:repository/{name}"
 
-    @rule(name=repository_names, keys=st.lists(st.sampled_from(RESOURCE_TAG_KEYS), min_size=1, max_size=30),
-          value=st.sampled_from(["a", "b"]))
+    @rule(
+        name=repository_names,
+        keys=st.lists(st.sampled_from(RESOURCE_TAG_KEYS), min_size=1, max_size=30),
+        value=st.sampled_from(["a", "b"]),
+    )
     def tag_resource(self, name: str, keys: list[str], value: str) -> None:
         tags = [{"Key": key, "Value": value} for key in keys]
-        self.both("tag_resource", lambda: self.model.tag_resource(self.arn(name), tags),
-                  resourceArn=self.arn(name), tags=tags)
+        self.both(
+            "tag_resource", lambda: self.model.tag_resource(self.arn(name), tags), resourceArn=self.arn(name), tags=tags
+        )
 
     @rule(name=repository_names, keys=st.lists(st.sampled_from(RESOURCE_TAG_KEYS), min_size=25, max_size=45))
     def tag_resource_with_many_tags(self, name: str, keys: list[str]) -> None:
@@ -250,13 +283,20 @@ class ECRMachine(RuleBasedStateMachine):
 
     @rule(name=repository_names, keys=st.lists(st.sampled_from(RESOURCE_TAG_KEYS), min_size=1, max_size=10))
     def untag_resource(self, name: str, keys: list[str]) -> None:
-        self.both("untag_resource", lambda: self.model.untag_resource(self.arn(name), keys),
-                  resourceArn=self.arn(name), tagKeys=keys)
+        self.both(
+            "untag_resource",
+            lambda: self.model.untag_resource(self.arn(name), keys),
+            resourceArn=self.arn(name),
+            tagKeys=keys,
+        )
 
     @rule(name=repository_names)
     def list_tags_for_resource(self, name: str) -> None:
-        real, model = self.both("list_tags_for_resource", lambda: self.model.list_tags_for_resource(self.arn(name)),
-                                resourceArn=self.arn(name))
+        real, model = self.both(
+            "list_tags_for_resource",
+            lambda: self.model.list_tags_for_resource(self.arn(name)),
+            resourceArn=self.arn(name),
+        )
         if real is not None:
             tags = real["tags"]
             assert {tag["Key"]: tag["Value"] for tag in tags} == model and len(tags) == len(model)
@@ -265,8 +305,9 @@ class ECRMachine(RuleBasedStateMachine):
     @rule(registry_ids=st.none() | st.lists(st.sampled_from(REGISTRY_IDS), min_size=1, max_size=3))
     def get_authorization_token(self, registry_ids: list[str] | None) -> None:
         params = {"registryIds": registry_ids} if registry_ids is not None else {}
-        real, model = self.both("get_authorization_token", lambda: self.model.get_authorization_token(registry_ids),
-                                **params)
+        real, model = self.both(
+            "get_authorization_token", lambda: self.model.get_authorization_token(registry_ids), **params
+        )
         data = real["authorizationData"]
         assert [entry["proxyEndpoint"] for entry in data] == model
         for entry in data:
@@ -276,18 +317,25 @@ class ECRMachine(RuleBasedStateMachine):
     # -- layer uploads -----------------------------------------------------------------------------
     @rule(target=uploads, name=repository_names)
     def initiate_layer_upload(self, name: str):
-        real, model = self.both("initiate_layer_upload", lambda: self.model.initiate_layer_upload(name),
-                                repositoryName=name)
+        real, model = self.both(
+            "initiate_layer_upload", lambda: self.model.initiate_layer_upload(name), repositoryName=name
+        )
         if real is None:
             return multiple()
         assert real["partSize"] == PART_SIZE
         return Upload(model, real["uploadId"], name)
 
-    @rule(upload=uploads, blob=st.sampled_from(BLOBS), cut=st.integers(0, 4),
-          offset=st.sampled_from(["next", "next", "next", "zero", "ahead"]), elsewhere=st.booleans(),
-          bad_last_byte=st.booleans())
-    def upload_layer_part(self, upload: Upload, blob: bytes, cut: int, offset: str, elsewhere: bool,
-                          bad_last_byte: bool) -> None:
+    @rule(
+        upload=uploads,
+        blob=st.sampled_from(BLOBS),
+        cut=st.integers(0, 4),
+        offset=st.sampled_from(["next", "next", "next", "zero", "ahead"]),
+        elsewhere=st.booleans(),
+        bad_last_byte=st.booleans(),
+    )
+    def upload_layer_part(
+        self, upload: Upload, blob: bytes, cut: int, offset: str, elsewhere: bool, bad_last_byte: bool
+    ) -> None:
         """Send a part: a whole blob, or its first ``cut`` bytes (to build multi-part uploads)."""
         part = blob[:cut] if cut else blob
         model_upload = self.model.uploads.get(upload.handle)
@@ -300,7 +348,10 @@ class ECRMachine(RuleBasedStateMachine):
         real, model = self.both(
             "upload_layer_part",
             lambda: self.model.upload_layer_part(name, upload.handle, first, max(last, 0), part),
-            repositoryName=name, uploadId=upload.upload_id, partFirstByte=first, partLastByte=max(last, 0),
+            repositoryName=name,
+            uploadId=upload.upload_id,
+            partFirstByte=first,
+            partLastByte=max(last, 0),
             layerPartBlob=part,
         )
         if real is not None:
@@ -316,7 +367,9 @@ class ECRMachine(RuleBasedStateMachine):
         real, model = self.both(
             "complete_layer_upload",
             lambda: self.model.complete_layer_upload(upload.repository, upload.handle, digests),
-            repositoryName=upload.repository, uploadId=upload.upload_id, layerDigests=digests,
+            repositoryName=upload.repository,
+            uploadId=upload.upload_id,
+            layerDigests=digests,
         )
         if real is not None:
             assert real["layerDigest"] == model
@@ -324,8 +377,9 @@ class ECRMachine(RuleBasedStateMachine):
     @rule(name=repository_names, blob=st.sampled_from(BLOBS))
     def upload_blob(self, name: str, blob: bytes) -> None:
         """A whole upload in one step (initiate, one part, complete), as docker pushes a layer."""
-        real, handle = self.both("initiate_layer_upload", lambda: self.model.initiate_layer_upload(name),
-                                 repositoryName=name)
+        real, handle = self.both(
+            "initiate_layer_upload", lambda: self.model.initiate_layer_upload(name), repositoryName=name
+        )
         if real is None:
             return
         upload = Upload(handle, real["uploadId"], name)
@@ -336,8 +390,10 @@ class ECRMachine(RuleBasedStateMachine):
     def batch_check_layer_availability(self, name: str, blobs: list[bytes]) -> None:
         digests = [sha256(blob) for blob in blobs]
         real, model = self.both(
-            "batch_check_layer_availability", lambda: self.model.batch_check_layer_availability(name, digests),
-            repositoryName=name, layerDigests=digests,
+            "batch_check_layer_availability",
+            lambda: self.model.batch_check_layer_availability(name, digests),
+            repositoryName=name,
+            layerDigests=digests,
         )
         if real is not None:
             available, failures = model
@@ -349,8 +405,10 @@ class ECRMachine(RuleBasedStateMachine):
     def get_download_url_for_layer(self, name: str, blob: bytes) -> None:
         digest = sha256(blob)
         real, model = self.both(
-            "get_download_url_for_layer", lambda: self.model.get_download_url_for_layer(name, digest),
-            repositoryName=name, layerDigest=digest,
+            "get_download_url_for_layer",
+            lambda: self.model.get_download_url_for_layer(name, digest),
+            repositoryName=name,
+            layerDigest=digest,
         )
         if real is not None:
             assert real["layerDigest"] == digest
@@ -358,9 +416,13 @@ class ECRMachine(RuleBasedStateMachine):
             assert download.status_code == 200 and download.content == model
 
     # -- images ----------------------------------------------------------------------------------
-    @rule(name=repository_names, manifest=st.sampled_from(MANIFESTS), tag=st.none() | st.sampled_from(IMAGE_TAGS),
-          upload_first=st.sampled_from([True, True, True, False]),
-          digest=st.sampled_from([None, None, "right", "wrong"]))
+    @rule(
+        name=repository_names,
+        manifest=st.sampled_from(MANIFESTS),
+        tag=st.none() | st.sampled_from(IMAGE_TAGS),
+        upload_first=st.sampled_from([True, True, True, False]),
+        digest=st.sampled_from([None, None, "right", "wrong"]),
+    )
     def put_image(self, name: str, manifest: str, tag: str | None, upload_first: bool, digest: str | None) -> None:
         if upload_first:
             document = json.loads(manifest)
@@ -393,19 +455,22 @@ class ECRMachine(RuleBasedStateMachine):
 
     @rule(name=repository_names, ids=image_ids)
     def batch_get_image(self, name: str, ids: list[dict[str, str]]) -> None:
-        real, model = self.both("batch_get_image", lambda: self.model.batch_get_image(name, ids),
-                                repositoryName=name, imageIds=ids)
+        real, model = self.both(
+            "batch_get_image", lambda: self.model.batch_get_image(name, ids), repositoryName=name, imageIds=ids
+        )
         if real is not None:
             images, failures = model
-            got = [(i["imageId"]["imageDigest"], i["imageId"].get("imageTag"), i["imageManifest"])
-                   for i in real["images"]]
+            got = [
+                (i["imageId"]["imageDigest"], i["imageId"].get("imageTag"), i["imageManifest"]) for i in real["images"]
+            ]
             assert sorted(got, key=repr) == images
             assert sorted(_failure_keys(real["failures"]), key=repr) == failures
 
     @rule(name=repository_names, ids=image_ids)
     def batch_delete_image(self, name: str, ids: list[dict[str, str]]) -> None:
-        real, model = self.both("batch_delete_image", lambda: self.model.batch_delete_image(name, ids),
-                                repositoryName=name, imageIds=ids)
+        real, model = self.both(
+            "batch_delete_image", lambda: self.model.batch_delete_image(name, ids), repositoryName=name, imageIds=ids
+        )
         if real is not None:
             deleted, failures = model
             got = [(i["imageDigest"], i.get("imageTag")) for i in real["imageIds"]]
@@ -414,8 +479,13 @@ class ECRMachine(RuleBasedStateMachine):
 
     @rule(name=repository_names, page=st.integers(1, 3), status=tag_statuses)
     def list_images(self, name: str, page: int, status: str) -> None:
-        real, model = self.both("list_images", lambda: self.model.list_images(name, status),
-                                repositoryName=name, maxResults=page, filter={"tagStatus": status})
+        real, model = self.both(
+            "list_images",
+            lambda: self.model.list_images(name, status),
+            repositoryName=name,
+            maxResults=page,
+            filter={"tagStatus": status},
+        )
         if real is None:
             return
         found = self.walk("list_images", "imageIds", repositoryName=name, maxResults=page, filter={"tagStatus": status})
@@ -426,16 +496,27 @@ class ECRMachine(RuleBasedStateMachine):
     @rule(name=repository_names, ids=st.none() | image_ids, page=st.integers(1, 3), status=tag_statuses)
     def describe_images(self, name: str, ids: list[dict[str, str]] | None, page: int, status: str) -> None:
         if ids is not None:
-            real, model = self.both("describe_images", lambda: self.model.describe_images(name, ids),
-                                    repositoryName=name, imageIds=ids)
+            real, model = self.both(
+                "describe_images", lambda: self.model.describe_images(name, ids), repositoryName=name, imageIds=ids
+            )
             details = real["imageDetails"] if real is not None else None
         else:
-            real, model = self.both("describe_images", lambda: self.model.describe_images(name, None, status),
-                                    repositoryName=name, maxResults=page, filter={"tagStatus": status})
+            real, model = self.both(
+                "describe_images",
+                lambda: self.model.describe_images(name, None, status),
+                repositoryName=name,
+                maxResults=page,
+                filter={"tagStatus": status},
+            )
             details = None
             if real is not None:
-                details = self.walk("describe_images", "imageDetails", repositoryName=name, maxResults=page,
-                                    filter={"tagStatus": status})
+                details = self.walk(
+                    "describe_images",
+                    "imageDetails",
+                    repositoryName=name,
+                    maxResults=page,
+                    filter={"tagStatus": status},
+                )
         if details is not None:
             got = [(d["imageDigest"], tuple(sorted(d.get("imageTags", ()))), d["imageSizeInBytes"]) for d in details]
             assert len({g[0] for g in got}) == len(got), "an image was described twice"
@@ -444,8 +525,12 @@ class ECRMachine(RuleBasedStateMachine):
     # -- lifecycle policies ------------------------------------------------------------------------
     @rule(name=repository_names, policy=st.sampled_from(LIFECYCLE_POLICIES))
     def put_lifecycle_policy(self, name: str, policy: str) -> None:
-        real, model = self.both("put_lifecycle_policy", lambda: self.model.put_lifecycle_policy(name, policy),
-                                repositoryName=name, lifecyclePolicyText=policy)
+        real, model = self.both(
+            "put_lifecycle_policy",
+            lambda: self.model.put_lifecycle_policy(name, policy),
+            repositoryName=name,
+            lifecyclePolicyText=policy,
+        )
         if real is not None:
             assert real["lifecyclePolicyText"] == model
 
@@ -485,8 +570,10 @@ class ECRMachine(RuleBasedStateMachine):
         if real is not None:
             model["status"] = "COMPLETE"
             assert real["status"] == "COMPLETE"
-            got = sorted((r["imageDigest"], tuple(r.get("imageTags", ())), r["action"]["type"],
-                          r["appliedRulePriority"]) for r in real["previewResults"])
+            got = sorted(
+                (r["imageDigest"], tuple(r.get("imageTags", ())), r["action"]["type"], r["appliedRulePriority"])
+                for r in real["previewResults"]
+            )
             assert got == model["results"]
             assert real["summary"]["expiringImageTotalCount"] == len(model["results"])
 
@@ -547,7 +634,7 @@ def preview_of(text: str, repository: Any) -> list[tuple[str, tuple[str, ...], s
             return True
 
         matching = [image for image in newest_first if selects(image)]
-        for image in matching[selection["countNumber"]:]:
+        for image in matching[selection["countNumber"] :]:
             if image.digest not in claimed:
                 results.append((image.digest, tuple(sorted(image.tags)), "EXPIRE", r["rulePriority"]))
         claimed.update(image.digest for image in matching)
@@ -563,7 +650,9 @@ def _report_calls():
     started = time.perf_counter()
     yield
     elapsed = time.perf_counter() - started
-    print(f"\nmodel-based: {ECRMachine.examples} sequences, {ECRMachine.calls_made} calls checked against the "
-          f"reference model in {elapsed:.1f}s")
+    print(
+        f"\nmodel-based: {ECRMachine.examples} sequences, {ECRMachine.calls_made} calls checked against the "
+        f"reference model in {elapsed:.1f}s"
+    )
     for (action, outcome), count in sorted(ECRMachine.outcomes.items()):
         print(f"  {action:32} {outcome:45} {count}")

@@ -348,6 +348,7 @@ def test_concurrent_creates_give_exact_counts():
     threads, per_thread = 16, 25
     errors: list[str] = []
     with mock_ecr():
+
         def work(worker: int) -> None:
             client = boto3.session.Session().client("ecr", region_name="us-east-1")
             for i in range(per_thread):

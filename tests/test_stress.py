@@ -141,8 +141,9 @@ class Worker:
 
     def own_delete(self) -> None:
         name, force = self.own_name(), self.rng.random() < 0.5
-        self.checked("delete_repository", lambda: self.model.delete_repository(name, force),
-                     repositoryName=name, force=force)
+        self.checked(
+            "delete_repository", lambda: self.model.delete_repository(name, force), repositoryName=name, force=force
+        )
         self.upload_ids = {h: u for h, u in self.upload_ids.items() if h in self.model.uploads}
 
     def upload(self, name: str, data: bytes, checked: bool = True) -> None:
@@ -152,22 +153,38 @@ class Worker:
             if isinstance(upload, ClientError):
                 return
             upload_id = upload["uploadId"]
-            self.call("upload_layer_part", repositoryName=name, uploadId=upload_id, partFirstByte=0,
-                      partLastByte=len(data) - 1, layerPartBlob=data)
+            self.call(
+                "upload_layer_part",
+                repositoryName=name,
+                uploadId=upload_id,
+                partFirstByte=0,
+                partLastByte=len(data) - 1,
+                layerPartBlob=data,
+            )
             self.call("complete_layer_upload", repositoryName=name, uploadId=upload_id, layerDigests=[digest_of(data)])
             return
-        real, handle = self.checked("initiate_layer_upload", lambda: self.model.initiate_layer_upload(name),
-                                    repositoryName=name)
+        real, handle = self.checked(
+            "initiate_layer_upload", lambda: self.model.initiate_layer_upload(name), repositoryName=name
+        )
         if real is None:
             return
         upload_id = self.upload_ids[handle] = real["uploadId"]
-        self.checked("upload_layer_part",
-                     lambda: self.model.upload_layer_part(name, handle, 0, len(data) - 1, data),
-                     repositoryName=name, uploadId=upload_id, partFirstByte=0, partLastByte=len(data) - 1,
-                     layerPartBlob=data)
-        real, digest = self.checked("complete_layer_upload",
-                                    lambda: self.model.complete_layer_upload(name, handle, [digest_of(data)]),
-                                    repositoryName=name, uploadId=upload_id, layerDigests=[digest_of(data)])
+        self.checked(
+            "upload_layer_part",
+            lambda: self.model.upload_layer_part(name, handle, 0, len(data) - 1, data),
+            repositoryName=name,
+            uploadId=upload_id,
+            partFirstByte=0,
+            partLastByte=len(data) - 1,
+            layerPartBlob=data,
+        )
+        real, digest = self.checked(
+            "complete_layer_upload",
+            lambda: self.model.complete_layer_upload(name, handle, [digest_of(data)]),
+            repositoryName=name,
+            uploadId=upload_id,
+            layerDigests=[digest_of(data)],
+        )
         if real is not None and real["layerDigest"] != digest:
             raise Divergence(f"complete_layer_upload digest {real['layerDigest']} != {digest}")
 
@@ -202,8 +219,9 @@ class Worker:
 
     def own_batch_delete(self) -> None:
         name, ids = self.own_name(), self.own_image_ids()
-        real, model = self.checked("batch_delete_image", lambda: self.model.batch_delete_image(name, ids),
-                                   repositoryName=name, imageIds=ids)
+        real, model = self.checked(
+            "batch_delete_image", lambda: self.model.batch_delete_image(name, ids), repositoryName=name, imageIds=ids
+        )
         if real is not None:
             got = sorted(((i["imageDigest"], i.get("imageTag")) for i in real["imageIds"]), key=repr)
             if got != model[0]:
@@ -211,11 +229,17 @@ class Worker:
 
     def own_batch_get(self) -> None:
         name, ids = self.own_name(), self.own_image_ids()
-        real, model = self.checked("batch_get_image", lambda: self.model.batch_get_image(name, ids),
-                                   repositoryName=name, imageIds=ids)
+        real, model = self.checked(
+            "batch_get_image", lambda: self.model.batch_get_image(name, ids), repositoryName=name, imageIds=ids
+        )
         if real is not None:
-            got = sorted(((i["imageId"]["imageDigest"], i["imageId"].get("imageTag"), i["imageManifest"])
-                          for i in real["images"]), key=repr)
+            got = sorted(
+                (
+                    (i["imageId"]["imageDigest"], i["imageId"].get("imageTag"), i["imageManifest"])
+                    for i in real["images"]
+                ),
+                key=repr,
+            )
             if got != model[0]:
                 raise Divergence("batch_get_image images")
 
@@ -248,8 +272,10 @@ class Worker:
         except ModelError:
             described = None
         found = self.walk("describe_images", "imageDetails", repositoryName=name, maxResults=self.rng.randint(1, 4))
-        got = None if found is None else sorted(
-            (d["imageDigest"], tuple(sorted(d.get("imageTags", ()))), d["imageSizeInBytes"]) for d in found
+        got = (
+            None
+            if found is None
+            else sorted((d["imageDigest"], tuple(sorted(d.get("imageTags", ()))), d["imageSizeInBytes"]) for d in found)
         )
         if got != described:
             raise Divergence(f"thread {self.tid}: describe_images({name}) walked {got}, model {described}")
@@ -262,13 +288,19 @@ class Worker:
             tags = [{"Key": f"k{self.rng.randrange(5)}", "Value": str(self.rng.randrange(9))}]
             self.checked("tag_resource", lambda: self.model.tag_resource(arn, tags), resourceArn=arn, tags=tags)
         elif choice == 1:
-            policy = json.dumps({"Statement": [{"Effect": "Allow", "Principal": "*",
-                                                "Action": f"ecr:Get{self.rng.randrange(9)}"}]})
-            self.checked("set_repository_policy", lambda: self.model.set_repository_policy(name, policy),
-                         repositoryName=name, policyText=policy)
+            policy = json.dumps(
+                {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": f"ecr:Get{self.rng.randrange(9)}"}]}
+            )
+            self.checked(
+                "set_repository_policy",
+                lambda: self.model.set_repository_policy(name, policy),
+                repositoryName=name,
+                policyText=policy,
+            )
         else:
-            real, model = self.checked("list_tags_for_resource", lambda: self.model.list_tags_for_resource(arn),
-                                       resourceArn=arn)
+            real, model = self.checked(
+                "list_tags_for_resource", lambda: self.model.list_tags_for_resource(arn), resourceArn=arn
+            )
             if real is not None and {t["Key"]: t["Value"] for t in real["tags"]} != model:
                 raise Divergence("list_tags_for_resource")
 
@@ -350,15 +382,27 @@ class Worker:
 
     def misc(self) -> None:
         self.call("get_authorization_token")
-        self.call("batch_check_layer_availability", repositoryName=SHARED,
-                  layerDigests=[digest_of(self.blob(n)) for n in range(2)])
+        self.call(
+            "batch_check_layer_availability",
+            repositoryName=SHARED,
+            layerDigests=[digest_of(self.blob(n)) for n in range(2)],
+        )
 
     # -- the run ---------------------------------------------------------------------------------
     def run(self) -> None:
         actions = [
-            (self.own_create, 2), (self.own_delete, 1), (self.own_push, 6), (self.own_batch_delete, 2),
-            (self.own_batch_get, 1), (self.own_walk, 2), (self.own_metadata, 2), (self.shared_push, 5),
-            (self.shared_delete, 2), (self.shared_walk, 1), (self.race, 4), (self.registry_walk, 1),
+            (self.own_create, 2),
+            (self.own_delete, 1),
+            (self.own_push, 6),
+            (self.own_batch_delete, 2),
+            (self.own_batch_get, 1),
+            (self.own_walk, 2),
+            (self.own_metadata, 2),
+            (self.shared_push, 5),
+            (self.shared_delete, 2),
+            (self.shared_walk, 1),
+            (self.race, 4),
+            (self.registry_walk, 1),
             (self.misc, 1),
         ]
         choices = [action for action, weight in actions for _ in range(weight)]
@@ -420,8 +464,10 @@ def test_concurrent_mixed_calls_add_up(clients):
             for name, expected in model.items():
                 assert _state_of(client, name) == {key: expected[key] for key in ("tags", "policy", "images")}, name
         # the shared repository: every thread's tags where it left them, "latest" on one image
-        pairs = [(i["imageDigest"], i.get("imageTag")) for i in client.list_images(repositoryName=SHARED,
-                                                                                  maxResults=1000)["imageIds"]]
+        pairs = [
+            (i["imageDigest"], i.get("imageTag"))
+            for i in client.list_images(repositoryName=SHARED, maxResults=1000)["imageIds"]
+        ]
         assert len(set(pairs)) == len(pairs)
         expected_tags = {(digest, tag) for worker in workers for tag, digest in worker.shared_tags.items()}
         tagged = {pair for pair in pairs if pair[1] is not None and pair[1] != "latest"}
@@ -439,9 +485,11 @@ def test_concurrent_mixed_calls_add_up(clients):
     calls = sum(worker.calls for worker in workers)
     walks = sum(worker.walks for worker in workers)
     outcomes = sum((worker.outcomes for worker in workers), Counter())
-    print(f"\nstress ({clients}): {THREADS} threads, {calls} calls ({walks} paginated walks) "
-          f"in {time.perf_counter() - started:.1f}s; "
-          f"{outcomes['ok']} succeeded, errors: {dict(sorted((k, v) for k, v in outcomes.items() if k != 'ok'))}")
+    print(
+        f"\nstress ({clients}): {THREADS} threads, {calls} calls ({walks} paginated walks) "
+        f"in {time.perf_counter() - started:.1f}s; "
+        f"{outcomes['ok']} succeeded, errors: {dict(sorted((k, v) for k, v in outcomes.items() if k != 'ok'))}"
+    )
     assert calls >= THREADS * CALLS_PER_THREAD
 
 

@@ -65,8 +65,9 @@ def test_clear(ecr_mock, ecr_client):
 def test_layer_bytes_are_recorded_as_their_size(ecr_mock, ecr_client):
     ecr_client.create_repository(repositoryName="app")
     upload_id = ecr_client.initiate_layer_upload(repositoryName="app")["uploadId"]
-    ecr_client.upload_layer_part(repositoryName="app", uploadId=upload_id, partFirstByte=0, partLastByte=9,
-                                 layerPartBlob=b"0123456789")
+    ecr_client.upload_layer_part(
+        repositoryName="app", uploadId=upload_id, partFirstByte=0, partLastByte=9, layerPartBlob=b"0123456789"
+    )
     assert ecr_mock.calls.last("UploadLayerPart").params["layerPartBlob"] == "<10 bytes>"
 
 
@@ -91,6 +92,9 @@ def test_recording_stays_cheap():
     from mock_ecr.tooling.recording import CallLog
 
     log, params = CallLog(), {"repositoryName": "app"}
-    seconds = min(timeit.repeat(lambda: log.record("CreateRepository", params, "us-east-1", ACCOUNT, {}, None),
-                                number=20_000, repeat=3))
+    seconds = min(
+        timeit.repeat(
+            lambda: log.record("CreateRepository", params, "us-east-1", ACCOUNT, {}, None), number=20_000, repeat=3
+        )
+    )
     assert seconds / 20_000 < 5e-6

@@ -189,8 +189,13 @@ def test_unknown_codes_and_operations_fail_at_the_inject_call(ecr_mock):
 
 
 def test_every_modeled_error_of_an_operation_can_be_injected(ecr_mock, client):
-    for code in ("InvalidParameterException", "KmsException", "RepositoryNotEmptyException",
-                 "RepositoryNotFoundException", "ServerException"):
+    for code in (
+        "InvalidParameterException",
+        "KmsException",
+        "RepositoryNotEmptyException",
+        "RepositoryNotFoundException",
+        "ServerException",
+    ):
         ecr_mock.inject_error("DeleteRepository", code)
         with pytest.raises(ClientError) as info:
             client.delete_repository(repositoryName="app")

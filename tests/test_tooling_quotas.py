@@ -88,11 +88,13 @@ def test_upload_layer_part_limit():
         ecr.create_repository(repositoryName="app")
         upload_id = ecr.initiate_layer_upload(repositoryName="app")["uploadId"]
         for first in (0, 1):
-            ecr.upload_layer_part(repositoryName="app", uploadId=upload_id, partFirstByte=first,
-                                  partLastByte=first, layerPartBlob=b"x")
+            ecr.upload_layer_part(
+                repositoryName="app", uploadId=upload_id, partFirstByte=first, partLastByte=first, layerPartBlob=b"x"
+            )
         with pytest.raises(ClientError) as info:
-            ecr.upload_layer_part(repositoryName="app", uploadId=upload_id, partFirstByte=2,
-                                  partLastByte=2, layerPartBlob=b"x")
+            ecr.upload_layer_part(
+                repositoryName="app", uploadId=upload_id, partFirstByte=2, partLastByte=2, layerPartBlob=b"x"
+            )
         assert _error(info) == (
             "LimitExceededException",
             "The operation did not succeed because it would cause a service limit to be exceeded. Layer parts: 2",
@@ -182,8 +184,11 @@ def test_push_image_respects_quotas():
 
 
 def test_lifecycle_policy_length_quota():
-    rule = {"rulePriority": 1, "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 1},
-            "action": {"type": "expire"}}
+    rule = {
+        "rulePriority": 1,
+        "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 1},
+        "action": {"type": "expire"},
+    }
     text = json.dumps({"rules": [rule]}, indent=4)
     with mock_ecr(quotas={"lifecycle_policy_length": len(text) - 1}):
         ecr = _client()

@@ -129,8 +129,9 @@ def test_state_shows_repositories_images_tags_push_times_and_uploads(ecr_mock, e
         second = ecr_mock.push_image("app", "latest")
         ecr_client.put_image(repositoryName="app", imageManifest=second.manifest, imageTag="v2")
     upload_id = ecr_client.initiate_layer_upload(repositoryName="app")["uploadId"]
-    ecr_client.upload_layer_part(repositoryName="app", uploadId=upload_id, partFirstByte=0, partLastByte=2,
-                                 layerPartBlob=b"abc")
+    ecr_client.upload_layer_part(
+        repositoryName="app", uploadId=upload_id, partFirstByte=0, partLastByte=2, layerPartBlob=b"abc"
+    )
 
     state = ecr_mock.state()
     assert (state.account_id, state.region) == (ACCOUNT, "us-east-1")

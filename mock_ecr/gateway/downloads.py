@@ -30,8 +30,7 @@ if TYPE_CHECKING:
 DOWNLOAD_HOST = re.compile(r"prod-[a-z0-9-]+-starport-layer-bucket\.s3\.[a-z0-9-]+\.[a-z0-9.-]+")
 _CHUNK = 1024 * 1024
 _SIGNATURE_MISMATCH = (
-    "The request signature we calculated does not match the signature you provided. "
-    "Check your key and signing method."
+    "The request signature we calculated does not match the signature you provided. Check your key and signing method."
 )
 
 
@@ -60,11 +59,17 @@ def answer(session: Session, request: HttpRequest) -> HttpResponse:
     lifetime = _dt.timedelta(seconds=int(query["X-Amz-Expires"]))
     if now - issued > lifetime:  # (issued + lifetime could pass year 9999)
         expires = issued + lifetime
-        return _s3_error(403, "AccessDenied", "Request has expired", head, [
-            ("X-Amz-Expires", query["X-Amz-Expires"]),
-            ("Expires", expires.isoformat(timespec="seconds").replace("+00:00", "Z")),
-            ("ServerTime", now.isoformat(timespec="seconds").replace("+00:00", "Z")),
-        ])
+        return _s3_error(
+            403,
+            "AccessDenied",
+            "Request has expired",
+            head,
+            [
+                ("X-Amz-Expires", query["X-Amz-Expires"]),
+                ("Expires", expires.isoformat(timespec="seconds").replace("+00:00", "Z")),
+                ("ServerTime", now.isoformat(timespec="seconds").replace("+00:00", "Z")),
+            ],
+        )
 
     blob = urls.blob(path)
     if blob is None:
@@ -92,11 +97,20 @@ def _s3_error(
 ) -> HttpResponse:
     """S3's XML error document (a HEAD answer carries no body)."""
     ids = _request_ids()
-    members = [("Code", code), ("Message", message), *(extra or ()),
-               ("RequestId", ids["x-amz-request-id"]), ("HostId", ids["x-amz-id-2"])]
-    body = b"" if head else (
-        '<?xml version="1.0" encoding="UTF-8"?>\n<Error>'
-        + "".join(f"<{name}>{escape(value)}</{name}>" for name, value in members)
-        + "</Error>"
-    ).encode()
+    members = [
+        ("Code", code),
+        ("Message", message),
+        *(extra or ()),
+        ("RequestId", ids["x-amz-request-id"]),
+        ("HostId", ids["x-amz-id-2"]),
+    ]
+    body = (
+        b""
+        if head
+        else (
+            '<?xml version="1.0" encoding="UTF-8"?>\n<Error>'
+            + "".join(f"<{name}>{escape(value)}</{name}>" for name, value in members)
+            + "</Error>"
+        ).encode()
+    )
     return HttpResponse(status, {**ids, "Content-Type": "application/xml", "Server": "AmazonS3"}, body)

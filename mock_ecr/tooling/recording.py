@@ -55,16 +55,31 @@ class CallLog:
     def __init__(self) -> None:
         self._calls: list[Call] = []
 
-    def record(self, operation: str, params: dict[str, Any], region: str, account_id: str,
-               response: dict[str, Any] | None, error: Exception | None) -> None:
+    def record(
+        self,
+        operation: str,
+        params: dict[str, Any],
+        region: str,
+        account_id: str,
+        response: dict[str, Any] | None,
+        error: Exception | None,
+    ) -> None:
         for name in _BLOB_MEMBERS:
             if name in params:
                 params = {**params, name: f"<{_blob_size(params[name])} bytes>"}
         if error is None:
             call = Call(operation, params, region, account_id, response, None)
         else:
-            call = Call(operation, params, region, account_id, None, getattr(error, "code", None),
-                        getattr(error, "message", None), getattr(error, "status", 400))
+            call = Call(
+                operation,
+                params,
+                region,
+                account_id,
+                None,
+                getattr(error, "code", None),
+                getattr(error, "message", None),
+                getattr(error, "status", 400),
+            )
         self._calls.append(call)
 
     def clear(self) -> None:
@@ -103,8 +118,16 @@ class CallLog:
         return self._calls.copy()
 
     # -- queries --------------------------------------------------------------------------
-    def filter(self, operation: str | None = None, *, ok: bool | None = None, error_code: str | None = None,
-               region: str | None = None, account_id: str | None = None, **params: Any) -> list[Call]:
+    def filter(
+        self,
+        operation: str | None = None,
+        *,
+        ok: bool | None = None,
+        error_code: str | None = None,
+        region: str | None = None,
+        account_id: str | None = None,
+        **params: Any,
+    ) -> list[Call]:
         """The calls that match every criterion given, in order.
 
         ``params`` match request members by equality (``repositoryName="app"``,

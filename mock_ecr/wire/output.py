@@ -114,8 +114,10 @@ def _compile(shape: Shape) -> Checker:
     if kind == "boolean":
         return _typed("a boolean", lambda v: isinstance(v, bool))
     if kind == "timestamp":
-        return _typed("a datetime", lambda v: isinstance(v, _dt.datetime) or (
-            isinstance(v, (int, float)) and not isinstance(v, bool)))
+        return _typed(
+            "a datetime",
+            lambda v: isinstance(v, _dt.datetime) or (isinstance(v, (int, float)) and not isinstance(v, bool)),
+        )
     if kind == "blob":
         return _typed("bytes or base64 text", lambda v: isinstance(v, (bytes, str)))
     raise OutputShapeError(f"unexpected shape type {kind}")  # pragma: no cover - the model has none

@@ -42,14 +42,24 @@ def _seed(backend: Backend, key: tuple[str, str]) -> list[str]:
         config = json.dumps({"registry": key[0], "n": number}).encode()
         for data in (config, LAYER):
             _upload(store, backend.quotas, repository, data)
-        manifest = json.dumps({
-            "schemaVersion": 2,
-            "mediaType": "application/vnd.oci.image.manifest.v1+json",
-            "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "size": len(config),
-                       "digest": _digest(config)},
-            "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "size": len(LAYER),
-                        "digest": _digest(LAYER)}],
-        })
+        manifest = json.dumps(
+            {
+                "schemaVersion": 2,
+                "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                "config": {
+                    "mediaType": "application/vnd.oci.image.config.v1+json",
+                    "size": len(config),
+                    "digest": _digest(config),
+                },
+                "layers": [
+                    {
+                        "mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+                        "size": len(LAYER),
+                        "digest": _digest(LAYER),
+                    }
+                ],
+            }
+        )
         image = service.put_image(store, backend.quotas, repository, manifest, tag=f"own-{number}", now=now)
         digests.append(image.digest)
     return digests

@@ -58,7 +58,7 @@ def bucket_host(region: str) -> str:
 
 def served_location(path: str) -> tuple[str, str] | None:
     """(bucket host, key path) that a server path ``/_mock_ecr/layers/REGION/KEY`` stands for."""
-    region, _, key = path[len(SERVED_PREFIX):].partition("/")
+    region, _, key = path[len(SERVED_PREFIX) :].partition("/")
     if not region or not key or not path.startswith(SERVED_PREFIX):
         return None
     return bucket_host(region), "/" + key
