@@ -29,3 +29,13 @@ def mistakes(m: MockECR) -> None:
     expired: list[ExpiredImage] = m.apply_lifecycle_policies()
     expired[0].rule_priority.startswith("1")  # expect: attr-defined
     m.apply_lifecycle_policies(region=["us-east-1"])  # expect: arg-type
+
+
+@mock_ecr
+def decorated(repository: str, count: int = 1) -> str:
+    return repository * count
+
+
+def decorated_mistakes() -> None:
+    decorated(1)  # expect: arg-type
+    decorated("app").upper().bit_length()  # expect: attr-defined
