@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import importlib.metadata
 import inspect
 import os
 import textwrap
@@ -19,6 +20,17 @@ from mock_ecr.mock import FAKE_CREDENTIALS
 pytest_plugins = ["pytester"]
 
 FAKE_KEY = FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"]
+
+
+#: the plugin comes from the installed entry point when mock_ecr is installed, else named here
+_PLUGIN = (
+    []
+    if any(ep.name == "mock_ecr" for ep in importlib.metadata.entry_points(group="pytest11"))
+    else [
+        "-p",
+        "mock_ecr.pytest_plugin",
+    ]
+)
 
 
 def _mocked() -> bool:
@@ -56,7 +68,7 @@ def names():
 
 def _run(pytester: pytest.Pytester, source: str, **outcomes: int) -> None:
     pytester.makepyfile(test_inner=_HELPERS + textwrap.dedent(source))
-    result = pytester.runpytest_inprocess("-p", "mock_ecr.pytest_plugin", "-p", "no:cacheprovider", "-q")
+    result = pytester.runpytest_inprocess(*_PLUGIN, "-p", "no:cacheprovider", "-q")
     result.assert_outcomes(**outcomes)
 
 
