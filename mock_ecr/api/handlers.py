@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import messages
+from ..domain import pushes
 from ..domain.repositories import Repository, get_repository
 from ..domain.store import Backend, RegistryStore, utcnow
 from ..errors import ECRError, InvalidParameterException
@@ -63,14 +64,25 @@ def operation(name: str, locate: Locator = addressed_registry) -> Callable[[Hand
     return register
 
 
-def repository_operation(name: str) -> Callable[[RepositoryHandler], RepositoryHandler]:
+def existing_repository(ctx: RequestContext, name: str) -> Repository:
+    return get_repository(ctx.store, name)
+
+
+def repository_for_push(ctx: RequestContext, name: str) -> Repository:
+    return pushes.repository_for_push(ctx.store, name, ctx.now)
+
+
+def repository_operation(
+    name: str, find: Callable[[RequestContext, str], Repository] = existing_repository
+) -> Callable[[RepositoryHandler], RepositoryHandler]:
     """Register a handler of an operation on the repository named by ``repositoryName``;
-    it is called as ``handler(ctx, repository, params)`` (a missing repository is refused
-    with RepositoryNotFoundException before the handler runs)."""
+    it is called as ``handler(ctx, repository, params)``. ``find`` gets the repository: by
+    default a missing one is refused with RepositoryNotFoundException before the handler
+    runs; operations that start a push pass ``repository_for_push``."""
 
     def register(func: RepositoryHandler) -> RepositoryHandler:
         def run(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-            return func(ctx, get_repository(ctx.store, params["repositoryName"]), params)
+            return func(ctx, find(ctx, params["repositoryName"]), params)
 
         run.__name__ = run.__qualname__ = func.__name__
         run.__doc__ = func.__doc__
@@ -91,7 +103,14 @@ def handle(
     ctx = RequestContext(backend, account_id, region, operation_name)
     store = ctx.store = backend.store(*locate(ctx, params))
     with store.lock:
-        return handler(ctx, params)
+        try:
+            result = handler(ctx, params)
+        except BaseException:
+            store.follow_ups.clear()  # a refused call sets nothing off
+            raise
+    if store.follow_ups:
+        store.run_follow_ups(backend)
+    return result
 
 
 def not_implemented(operation_name: str) -> ECRError:

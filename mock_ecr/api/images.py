@@ -20,7 +20,7 @@ from .. import messages
 from ..domain.images import service
 from ..domain.repositories import Repository
 from . import shapes
-from .handlers import RequestContext, repository_operation
+from .handlers import RequestContext, repository_for_push, repository_operation
 
 
 def distinct(image_ids: list[dict[str, str]]) -> list[dict[str, str]]:
@@ -35,7 +35,7 @@ def distinct(image_ids: list[dict[str, str]]) -> list[dict[str, str]]:
     return out
 
 
-@repository_operation("PutImage")
+@repository_operation("PutImage", find=repository_for_push)
 def put_image(ctx: RequestContext, repository: Repository, params: dict[str, Any]) -> dict[str, Any]:
     text = params["imageManifest"]
     tag = params.get("imageTag")

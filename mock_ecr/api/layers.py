@@ -24,14 +24,14 @@ from .. import messages
 from ..domain.blobs.storage import repository_blob
 from ..domain.repositories import Repository
 from ..errors import LayerInaccessibleException, LayersNotFoundException
-from .handlers import RequestContext, repository_operation
+from .handlers import RequestContext, repository_for_push, repository_operation
 
 #: what ECR reports for a layer pushed through the API (API reference example)
 DEFAULT_LAYER_MEDIA_TYPE = "application/vnd.docker.image.rootfs.diff.tar.gzip"
 _is_digest = re.compile(messages.IMAGE_DIGEST_PATTERN).fullmatch
 
 
-@repository_operation("BatchCheckLayerAvailability")
+@repository_operation("BatchCheckLayerAvailability", find=repository_for_push)
 def batch_check_layer_availability(
     ctx: RequestContext, repository: Repository, params: dict[str, Any]
 ) -> dict[str, Any]:

@@ -18,10 +18,10 @@ from typing import Any
 
 from ..domain.blobs import uploads
 from ..domain.repositories import Repository
-from .handlers import RequestContext, repository_operation
+from .handlers import RequestContext, repository_for_push, repository_operation
 
 
-@repository_operation("InitiateLayerUpload")
+@repository_operation("InitiateLayerUpload", find=repository_for_push)
 def initiate_layer_upload(ctx: RequestContext, repository: Repository, params: dict[str, Any]) -> dict[str, Any]:
     upload = uploads.start_upload(ctx.store, repository)
     return {"uploadId": upload.upload_id, "partSize": ctx.backend.quotas.max_layer_part_size}

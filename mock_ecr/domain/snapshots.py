@@ -122,6 +122,7 @@ def copy_store(store: RegistryStore) -> RegistryStore:
     twin.blobs = store.blobs.copy()
     twin.settings = copy.deepcopy(store.settings)
     twin.templates = copy.deepcopy(store.templates)
+    twin.follow_ups = []  # queued work belongs to the call that queued it
     return twin
 
 

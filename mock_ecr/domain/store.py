@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -69,10 +69,25 @@ class RegistryStore:
         self.settings = RegistrySettings()
         #: repository creation templates by ``templates.template_key(prefix)``
         self.templates: dict[str, Any] = {}
+        #: work a write here left for other registries, run once this lock is released
+        self.follow_ups: list[Callable[[Backend], None]] = []
 
     @property
     def key(self) -> RegistryKey:
         return (self.account_id, self.region)
+
+    def follow_up(self, work: Callable[[Backend], None]) -> None:
+        """Queue ``work`` (called with the backend) to run after this registry's lock is
+        released, so it may take other registries' locks in the global order."""
+        self.follow_ups.append(work)
+
+    def run_follow_ups(self, backend: Backend) -> None:
+        """Run the queued work; called by whoever releases the lock (no lock held)."""
+        while self.follow_ups:
+            with self.lock:
+                work, self.follow_ups = self.follow_ups, []
+            for item in work:
+                item(backend)
 
     def close(self) -> None:
         """Close every blob file and upload buffer (the activation ends)."""

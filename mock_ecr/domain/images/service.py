@@ -19,7 +19,7 @@ from ...errors import (
     LayersNotFoundException,
     ReferencedImagesNotFoundException,
 )
-from .. import scanning
+from .. import pushes, scanning
 from ..blobs.storage import reference_blobs, release_blobs, repository_blob
 from ..lifecycle.engine import tag_pattern_matches  # linear time: filters are user-controlled
 from ..quotas import Quotas
@@ -92,6 +92,7 @@ def put_image(
         restore(image, now)
     if tag is not None:
         index.tag(image, tag)
+    pushes.after_push(store, repository, image, now)
     return image
 
 
