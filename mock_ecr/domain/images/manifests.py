@@ -72,6 +72,10 @@ class Manifest:
     manifests: tuple[Descriptor, ...]
     #: the OCI ``subject`` this manifest refers to, if any
     subject_digest: str | None = None
+    #: the OCI 1.1 top-level ``artifactType``, if any
+    artifact_type: str | None = None
+    #: the top-level ``annotations`` (OCI), if any
+    annotations: tuple[tuple[str, str], ...] = ()
 
     @property
     def is_index(self) -> bool:
@@ -174,13 +178,24 @@ def _image_manifest(document: dict[str, Any], media_type: str, digest: str) -> M
     _schema_version(document, 2)
     config = _descriptor(document.get("config"))
     layers = _descriptor_list(document.get("layers", [] if media_type == OCI_MANIFEST else None))
-    return Manifest(media_type, digest, config, layers, (), _subject(document))
+    return Manifest(media_type, digest, config, layers, (), _subject(document), *_artifact(document))
 
 
 def _index(document: dict[str, Any], media_type: str, digest: str) -> Manifest:
     _schema_version(document, 2)
     manifests = _descriptor_list(document.get("manifests"))
-    return Manifest(media_type, digest, None, (), manifests, _subject(document))
+    return Manifest(media_type, digest, None, (), manifests, _subject(document), *_artifact(document))
+
+
+def _artifact(document: dict[str, Any]) -> tuple[str | None, tuple[tuple[str, str], ...]]:
+    """``artifactType`` and ``annotations``, as the OCI referrers API reports them."""
+    kind = document.get("artifactType")
+    notes = document.get("annotations")
+    if kind is not None and not isinstance(kind, str):
+        raise invalid_manifest()
+    if notes is not None and not (isinstance(notes, dict) and all(isinstance(v, str) for v in notes.values())):
+        raise invalid_manifest()
+    return kind, tuple(sorted((notes or {}).items()))
 
 
 def _schema1(document: dict[str, Any], data: bytes, media_type: str) -> Manifest:
