@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar, overload
 from . import decoration
 from .api import Backend, lifecycle
 from .api.lifecycle import ExpiredImage
-from .domain import principals
+from . import messages
+from .domain import principals, signing
 from .domain.quotas import Quotas
 from .tooling import display
 from .tooling.faults import Fault
@@ -340,6 +341,22 @@ class MockECR:
             tag_or_digest,
             description,
         )
+
+    def fail_signing(
+        self,
+        signing_profile_arn: str,
+        code: str = messages.SIGNING_FAILURE[0],
+        reason: str = messages.SIGNING_FAILURE[1],
+        *,
+        region: str | None = None,
+        account_id: str | None = None,
+    ) -> None:
+        """Make managed signing with ``signing_profile_arn`` fail from now on: pushes it would
+        sign answer FAILED with ``code`` / ``reason`` in DescribeImageSigningStatus."""
+        activation = self._require_active()
+        store = activation.backend.store(account_id or self.account_id, region or activation.default_region())
+        with store.lock:
+            signing.fail_signing(store.settings, signing_profile_arn, code, reason)
 
     # -- server mode (transports/server) ----------------------------------------------------
     def serve(self, host: str = "127.0.0.1", port: int = 0) -> Server:

@@ -2,7 +2,8 @@
 
 ``domain.images.index`` keeps the orders (see its docstring for why walks stay stable);
 these handlers pick one by ``filter.tagStatus``, skip what ``filter.imageStatus`` leaves
-out (ACTIVE images only when no filter names a status), and page with the members and default size botocore's paginators use.
+out (ACTIVE images only when no filter names a status), and page with the members and
+default size botocore's paginators use.
 """
 
 from __future__ import annotations
