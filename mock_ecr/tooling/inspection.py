@@ -300,8 +300,8 @@ def _image(image: Image) -> ImageState:
         config_digest=manifest.config.digest if manifest.config is not None else None,
         layer_digests=tuple(layer.digest for layer in manifest.layers),
         child_digests=tuple(manifest.child_digests()),
+        status=archive.status(image, utcnow()),  # first: a restore that completed settles
         storage_class=image.storage_class,
-        status=archive.status(image, utcnow()),
         subject_digest=manifest.subject_digest,
         signing=MappingProxyType({status.profile_arn: status.status for status in image.signing}),
     )
