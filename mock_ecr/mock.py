@@ -12,10 +12,9 @@ from collections.abc import Callable, Sequence
 from types import EllipsisType
 from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar, overload
 
-from . import decoration
+from . import decoration, messages
 from .api import Backend, lifecycle
 from .api.lifecycle import ExpiredImage
-from . import messages
 from .domain import principals, signing
 from .domain.quotas import Quotas
 from .tooling import display

@@ -58,9 +58,14 @@ def test_referrers_are_answered_as_oci_descriptors_in_push_order(ecr_client, ima
             "annotations": {"org.example": "yes"},
             "artifactStatus": "ACTIVE",
         },
-        {"digest": signature, "mediaType": OCI_MANIFEST, "artifactType": SIGNATURE, "size": answer["referrers"][1]["size"],
-         "artifactStatus": "ACTIVE"},
-    ]  # fmt: skip
+        {
+            "digest": signature,
+            "mediaType": OCI_MANIFEST,
+            "artifactType": SIGNATURE,
+            "size": answer["referrers"][1]["size"],
+            "artifactStatus": "ACTIVE",
+        },
+    ]
     assert "nextToken" not in answer
     # an image with no referrers, and a digest the repository does not hold, have none
     assert _list(ecr_client, digest_of(b"nothing"))["referrers"] == []
