@@ -2,15 +2,19 @@
 
 from ..domain.store import Backend, RegistryStore
 from . import (  # noqa: F401  (register handlers)  # noqa: F401  (register handlers)
+    archive,
     auth,
     images,
     layers,
     lifecycle,
     listing,
     policies,
+    pull_exclusions,
+    referrers,
     registry_settings,
     repositories,
     scanning,
+    signing,
     tag_mutability,
     tagging,
     templates,

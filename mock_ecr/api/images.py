@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import messages
+from ..domain import principals
 from ..domain.images import service
 from ..domain.repositories import Repository
 from . import shapes
@@ -58,6 +59,7 @@ def put_image(ctx: RequestContext, repository: Repository, params: dict[str, Any
 def batch_get_image(ctx: RequestContext, repository: Repository, params: dict[str, Any]) -> dict[str, Any]:
     index = repository.images
     accepted = params.get("acceptedMediaTypes")
+    record = principals.records_pulls_of(ctx.store.settings, ctx.caller_arn)  # pull-time exclusions
     images: list[dict[str, Any]] = []
     failures: list[dict[str, Any]] = []
     for image_id in distinct(params["imageIds"]):
@@ -68,8 +70,8 @@ def batch_get_image(ctx: RequestContext, repository: Repository, params: dict[st
             # accept is reported as not found, as the registry answers a pull whose
             # Accept header excludes the stored format
             image, code = None, "ImageNotFound"
-        if image is not None and not service.pull(image, ctx.now):
-            # archived images cannot be pulled: ECR answers a pull of one as not found (404)
+        if image is not None and not service.pull(image, ctx.now, record=record):
+            # archived (and activating) images cannot be pulled: ECR answers a pull of one as not found (404)
             image, code = None, "ImageNotFound"
         if image is None:
             failures.append(shapes.failure(image_id, code or "ImageNotFound"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as _dt
 
+from . import signing
 from .images.index import Image
 from .repositories import Repository, get_repository
 from .store import RegistryStore
@@ -23,3 +24,5 @@ def repository_for_push(store: RegistryStore, name: str, now: _dt.datetime) -> R
 
 def after_push(store: RegistryStore, repository: Repository, image: Image, now: _dt.datetime) -> None:
     """Called under ``store``'s lock once ``image`` is stored or newly tagged in ``repository``."""
+    for signature in signing.sign(store, repository, image, now):  # managed signing
+        after_push(store, repository, signature, now)

@@ -343,3 +343,39 @@ KMS_KEY_ONLY_WITH_KMS = "kmsKey can only be specified when encryptionType is KMS
 RESERVED_TAG_KEY = "Tag keys starting with 'aws:' are reserved for system use"
 INVALID_ROLE_ARN = "Invalid role ARN provided"
 ROLE_OTHER_ACCOUNT = "The role must be in the same account as the registry"
+
+
+# -- archive, referrers, signing, pull-time exclusions ---------------------------------------------
+# No real answer of these actions is known; the texts follow the model's documentation of each
+# error and the phrasing of their siblings above.
+
+
+def storage_class_unchanged(digest: str, storage_class: str, name: str, registry_id: str) -> str:
+    return (
+        f"The image with digest '{digest}' in {_within_repository(name, registry_id)} "
+        f"is already in the {storage_class} storage class"
+    )
+
+
+def restore_in_progress(digest: str, name: str, registry_id: str) -> str:
+    return f"The image with digest '{digest}' in {_within_repository(name, registry_id)} is being restored"
+
+
+def signing_configuration_not_found(registry_id: str) -> str:
+    return f"Signing configuration does not exist for {_registry(registry_id)}"
+
+
+def exclusion_exists(principal_arn: str, registry_id: str) -> str:
+    return f"The pull time update exclusion for '{principal_arn}' already exists in {_registry(registry_id)}"
+
+
+def exclusion_not_found(principal_arn: str, registry_id: str) -> str:
+    return f"The pull time update exclusion for '{principal_arn}' does not exist in {_registry(registry_id)}"
+
+
+def exclusions_limit(registry_id: str, limit: int) -> str:
+    return limit_exceeded(f"Pull time update exclusions in {_registry(registry_id)}", limit)
+
+
+#: the failure a test asks for with ``MockECR.fail_signing`` when it names none
+SIGNING_FAILURE = ("AccessDenied", "The pushing principal is not authorized to sign with the signing profile.")
