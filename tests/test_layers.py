@@ -708,15 +708,17 @@ def test_an_edited_url_is_refused(ecr_client, repo):
     assert _s3_error(unsigned) == {"Code": "AccessDenied", "Message": "Access Denied"}
 
 
-def test_the_router_starts_lazily_and_stops_with_the_mock():
+def test_the_router_runs_for_the_whole_activation_and_stops_with_the_mock():
     original_send, original_get_adapter = HTTPAdapter.send, requests.Session.get_adapter
     with mock_ecr():
+        # served before any layer URL or registry password exists: nothing reaches the network
+        anonymous = requests.get("https://123456789012.dkr.ecr.us-east-1.amazonaws.com/v2/")
+        assert anonymous.status_code == 401
         client = boto3.client("ecr", region_name="us-east-1")
         client.create_repository(repositoryName="app")
         (layer,) = push_image(client, "app", [b"layer"])
-        assert requests.Session.get_adapter is original_get_adapter
-        url = _download_url(client, "app", layer)
         assert requests.Session.get_adapter is not original_get_adapter
+        url = _download_url(client, "app", layer)
         assert requests.get(url).content == b"layer"
         assert HTTPAdapter.send is original_send  # what responses patches is left alone
     assert requests.Session.get_adapter is original_get_adapter

@@ -187,6 +187,9 @@ class Activation:
             self._saved_boto3_session = getattr(boto3, "DEFAULT_SESSION", None)
             setattr(boto3, "DEFAULT_SESSION", None)  # noqa: B010 - boto3 declares no such attribute
         botocore_door.install(self.session, FAKE_CREDENTIALS)
+        # the registry hosts must be answered from the first request on (a client's anonymous
+        # GET /v2/ comes before any token exists); starting costs one attribute set
+        self._requests.start()
 
     def close(self) -> None:
         for server in self._servers[::-1]:
