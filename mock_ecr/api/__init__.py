@@ -1,13 +1,14 @@
 """The fake ECR service's API: one thin handler per operation over the domain services."""
 
 from ..domain.store import Backend, RegistryStore
-from . import (  # noqa: F401  (register handlers)  # noqa: F401  (register handlers)
+from . import (  # noqa: F401  (register handlers)
     auth,
     images,
     layers,
     lifecycle,
     listing,
     policies,
+    pull_through,
     registry_settings,
     repositories,
     scanning,

@@ -20,7 +20,7 @@ from typing import Any
 from .. import messages
 from ..domain import pushes
 from ..domain.repositories import Repository, get_repository
-from ..domain.store import Backend, RegistryStore, utcnow
+from ..domain.store import Backend, LockOrderError, RegistryStore, utcnow
 from ..errors import ECRError, InvalidParameterException
 
 Handler = Callable[["RequestContext", dict[str, Any]], dict[str, Any]]
@@ -69,7 +69,7 @@ def existing_repository(ctx: RequestContext, name: str) -> Repository:
 
 
 def repository_for_push(ctx: RequestContext, name: str) -> Repository:
-    return pushes.repository_for_push(ctx.store, name, ctx.now)
+    return pushes.repository_for_push(ctx.store, name, ctx.now, ctx.backend.quotas)
 
 
 def repository_operation(
@@ -82,7 +82,15 @@ def repository_operation(
 
     def register(func: RepositoryHandler) -> RepositoryHandler:
         def run(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-            return func(ctx, find(ctx, params["repositoryName"]), params)
+            name = params["repositoryName"]
+            if find is existing_repository or name in ctx.store.repositories:
+                return func(ctx, find(ctx, name), params)
+            repository = find(ctx, name)  # a push may create it (create on push)
+            try:
+                return func(ctx, repository, params)
+            except BaseException:
+                pushes.forget_created(ctx.store, repository)  # a refused call leaves nothing
+                raise
 
         run.__name__ = run.__qualname__ = func.__name__
         run.__doc__ = func.__doc__
@@ -103,14 +111,30 @@ def handle(
     ctx = RequestContext(backend, account_id, region, operation_name)
     store = ctx.store = backend.store(*locate(ctx, params))
     with store.lock:
-        try:
-            result = handler(ctx, params)
-        except BaseException:
-            store.follow_ups.clear()  # a refused call sets nothing off
-            raise
+        result, wanted = _attempt(handler, ctx, params)
+    keys = [store.key]
+    while wanted:
+        # it asked for registries that sort before this one and changed nothing yet:
+        # run it again holding every registry it asked for, in the global order
+        keys.extend(wanted)
+        with backend.locked(*keys):
+            result, wanted = _attempt(handler, ctx, params)
     if store.follow_ups:
         store.run_follow_ups(backend)
     return result
+
+
+def _attempt(handler: Handler, ctx: RequestContext, params: dict[str, Any]) -> tuple[Any, list[Any]]:
+    """``(result, [])``, or ``(None, registries)`` when the handler asked (``Backend.locked``)
+    for registries it may not lock from here."""
+    try:
+        return handler(ctx, params), []
+    except LockOrderError as error:
+        ctx.store.follow_ups.clear()
+        return None, error.wanted
+    except BaseException:
+        ctx.store.follow_ups.clear()  # a refused call sets nothing off
+        raise
 
 
 def not_implemented(operation_name: str) -> ECRError:

@@ -46,6 +46,8 @@ class Quotas:
     repository_policy_length: int = 10_240
     #: repository creation templates per registry
     repository_creation_templates_per_registry: int = 50
+    #: pull through cache rules per registry
+    pull_through_cache_rules_per_registry: int = 50
 
     def __setattr__(self, name: str, value: Any) -> None:
         """Checked when assigned (``m.quotas.images_per_repository = 5``): a known quota, and

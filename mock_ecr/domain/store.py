@@ -10,8 +10,11 @@ it takes no further registry lock while holding them. Two such operations then n
 on each other in a cycle (A holds X and wants Y while B holds Y and wants X), whatever
 direction they copy in. A thread that already holds a registry's lock (a handler) may enter
 ``locked`` only if every registry it newly asks for sorts after the ones it holds; otherwise
-``locked`` raises rather than risk a deadlock, and the operation must instead apply its
-effects on the other registry after releasing the first lock.
+``locked`` raises ``LockOrderError`` rather than risk a deadlock. A handler that meets it
+(a pull through an ``ecr`` upstream that sorts first) is run again by ``api.handlers.handle``
+holding every registry it asked for, in order, so it asks before it changes anything;
+other work applies its effects on the other registry after releasing the first lock
+(``RegistryStore.follow_up``).
 """
 
 from __future__ import annotations
@@ -26,9 +29,11 @@ from .blobs.layer_urls import LayerUrls
 from .blobs.storage import RegistryBlobs
 from .quotas import Quotas
 from .registry_settings import RegistrySettings
+from .upstreams import Upstreams
 
 if TYPE_CHECKING:
     from .blobs.uploads import Upload
+    from .pull_through import PullThroughCacheRule
     from .repositories import Repository
 
 #: a registry's key, and the order registry locks are taken in
@@ -69,6 +74,8 @@ class RegistryStore:
         self.settings = RegistrySettings()
         #: repository creation templates by ``templates.template_key(prefix)``
         self.templates: dict[str, Any] = {}
+        #: pull through cache rules by ``templates.template_key(ecrRepositoryPrefix)``
+        self.pull_through_rules: dict[str, PullThroughCacheRule] = {}
         #: work a write here left for other registries, run once this lock is released
         self.follow_ups: list[Callable[[Backend], None]] = []
 
@@ -98,6 +105,15 @@ class RegistryStore:
             self.blobs.close()
 
 
+class LockOrderError(RuntimeError):
+    """``Backend.locked`` was asked for registries that sort before one the thread holds."""
+
+    def __init__(self, held: list[RegistryKey], wanted: list[RegistryKey]) -> None:
+        super().__init__(f"registry locks taken out of order: holding {sorted(held)}, asking for {wanted}")
+        #: the registries asked for anew
+        self.wanted = wanted
+
+
 class Backend:
     """Every registry of one outermost activation."""
 
@@ -107,6 +123,8 @@ class Backend:
         self.quotas = Quotas()
         #: the layer download URLs issued for this backend's blobs
         self.layer_urls = LayerUrls()
+        #: what the public upstream registries of pull through cache rules hold (seeded by tests)
+        self.upstreams = Upstreams()
 
     def store(self, account_id: str, region: str) -> RegistryStore:
         key = (account_id, region)
@@ -124,7 +142,7 @@ class Backend:
     def locked(self, *keys: RegistryKey) -> Iterator[dict[RegistryKey, RegistryStore]]:
         """Hold the locks of the registries ``keys`` name, taken in the global order.
 
-        Yields the stores by key. Raises RuntimeError instead of taking a lock out of
+        Yields the stores by key. Raises LockOrderError (a RuntimeError) instead of taking a lock out of
         order: when the calling thread holds a registry lock that sorts after one it asks
         for anew (see the module docstring).
         """
@@ -134,7 +152,7 @@ class Backend:
         if held:
             newly = [key for key in ordered if key not in held]
             if newly and min(newly) < max(held):
-                raise RuntimeError(f"registry locks taken out of order: holding {sorted(held)}, asking for {newly}")
+                raise LockOrderError(held, newly)
         taken: list[RegistryStore] = []
         try:
             for key in ordered:
@@ -172,9 +190,11 @@ class Backend:
             for blob in store.blobs.blobs.values():
                 blob._after_fork()
         self.layer_urls.after_fork()
+        self.upstreams.after_fork()
 
     def close(self) -> None:
         self.layer_urls.close()
+        self.upstreams.close()
         for store in self.stores():
             store.close()
 
