@@ -46,7 +46,9 @@ def test_create_describe_update_delete(ecr_client):
     ]
     assert "credentialArn" not in rules[1]
     with freeze_time("2026-03-02"):
-        updated = ecr_client.update_pull_through_cache_rule(ecrRepositoryPrefix="docker-hub", credentialArn=SECRET + "2")
+        updated = ecr_client.update_pull_through_cache_rule(
+            ecrRepositoryPrefix="docker-hub", credentialArn=SECRET + "2"
+        )
     assert updated["credentialArn"] == SECRET + "2" and updated["updatedAt"].day == 2
     only = ecr_client.describe_pull_through_cache_rules(ecrRepositoryPrefixes=["docker-hub"])["pullThroughCacheRules"]
     assert only[0]["credentialArn"] == SECRET + "2" and only[0]["createdAt"].day == 1
@@ -85,7 +87,9 @@ def test_refusals_of_create(ecr_client):
         f"The pull through cache rule with prefix 'docker-hub/' already exists in the registry with id '{ACCOUNT}'"
     )
     with pytest.raises(ecr_client.exceptions.UnsupportedUpstreamRegistryException) as info:
-        ecr_client.create_pull_through_cache_rule(ecrRepositoryPrefix="harbor", upstreamRegistryUrl="harbor.example.com")
+        ecr_client.create_pull_through_cache_rule(
+            ecrRepositoryPrefix="harbor", upstreamRegistryUrl="harbor.example.com"
+        )
     assert _error(info)[1] == (
         "The upstream registry URL harbor.example.com is invalid. Specify a valid upstream registry URL and try again"
     )
@@ -136,7 +140,9 @@ def test_secrets_are_read_in_the_registrys_account_and_region(ecr_client):
         )
     _hub_rule(ecr_client, "hub")
     with pytest.raises(ecr_client.exceptions.UnableToAccessSecretException):
-        ecr_client.update_pull_through_cache_rule(ecrRepositoryPrefix="hub", credentialArn=SECRET.replace(ACCOUNT, OTHER))
+        ecr_client.update_pull_through_cache_rule(
+            ecrRepositoryPrefix="hub", credentialArn=SECRET.replace(ACCOUNT, OTHER)
+        )
     rule = ecr_client.describe_pull_through_cache_rules()["pullThroughCacheRules"][0]
     assert rule["credentialArn"] == SECRET  # the refused update changed nothing
 
@@ -230,7 +236,9 @@ def test_nothing_upstream_is_refused_and_creates_nothing(ecr_client, ecr_mock):
     )
     assert ecr_client.describe_repositories()["repositories"] == []
     with pytest.raises(ecr_client.exceptions.UnableToGetUpstreamLayerException):
-        ecr_client.get_download_url_for_layer(repositoryName="docker-hub/library/redis", layerDigest="sha256:" + "a" * 64)
+        ecr_client.get_download_url_for_layer(
+            repositoryName="docker-hub/library/redis", layerDigest="sha256:" + "a" * 64
+        )
     assert ecr_client.describe_repositories()["repositories"] == []
     # a name no rule covers is answered as before
     with pytest.raises(ecr_client.exceptions.RepositoryNotFoundException):
@@ -242,7 +250,8 @@ def test_failures_once_the_cache_repository_exists(ecr_client, ecr_mock):
     seeded = ecr_mock.seed_upstream("docker-hub", "library/nginx", "1.27")
     name = "docker-hub/library/nginx"
     answer = ecr_client.batch_get_image(
-        repositoryName=name, imageIds=[{"imageTag": "1.27"}, {"imageTag": "missing"}, {"imageDigest": "sha256:" + "b" * 64}]
+        repositoryName=name,
+        imageIds=[{"imageTag": "1.27"}, {"imageTag": "missing"}, {"imageDigest": "sha256:" + "b" * 64}],
     )
     assert [f["failureCode"] for f in answer["failures"]] == ["ImageNotFound", "ImageNotFound"]
     ecr_mock.set_upstream_failure("docker-hub", "UpstreamTooManyRequests")

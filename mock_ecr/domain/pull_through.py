@@ -273,7 +273,7 @@ def _store(backend: Backend, store: RegistryStore, name: str, found: _Found, now
         *children, (text, media_type) = found.manifests
         for child_text, child_type in children:
             service.put_image(store, quotas, repository, child_text, media_type=child_type, now=now)
-        tags = [tag for tag in found.tags if repository.images.tagged(tag) is None] or [None]
+        tags: list[str | None] = [tag for tag in found.tags if repository.images.tagged(tag) is None] or [None]
         for tag in tags:
             image = service.put_image(store, quotas, repository, text, media_type=media_type, tag=tag, now=now)
     except BaseException:
