@@ -431,3 +431,24 @@ def test_snapshots_cover_rules_and_upstreams(ecr_client, ecr_mock):
     assert list(state.upstreams[HUB]["library/nginx"]) == ["1.27"]
     answer = ecr_client.batch_get_image(repositoryName="docker-hub/library/nginx", imageIds=[{"imageTag": "1.27"}])
     assert answer["failures"] == []
+
+
+def test_a_tag_cached_a_day_ago_follows_the_upstream(ecr_client, ecr_mock):
+    _hub_rule(ecr_client)
+    name = "docker-hub/library/nginx"
+    with freeze_time("2026-03-01 00:00:00") as clock:
+        first = ecr_mock.seed_upstream("docker-hub", "library/nginx", "stable", layers=[b"one"])
+        ecr_client.batch_get_image(repositoryName=name, imageIds=[{"imageTag": "stable"}])
+        moved = ecr_mock.seed_upstream("docker-hub", "library/nginx", "stable", layers=[b"two"])
+        clock.tick(23 * 3600)
+        answer = ecr_client.batch_get_image(repositoryName=name, imageIds=[{"imageTag": "stable"}])
+        assert answer["images"][0]["imageId"]["imageDigest"] == first.digest  # still fresh
+        clock.tick(3600)
+        ecr_mock.set_upstream_failure("docker-hub", "UpstreamUnavailable")
+        answer = ecr_client.batch_get_image(repositoryName=name, imageIds=[{"imageTag": "stable"}])
+        assert answer["images"][0]["imageId"]["imageDigest"] == first.digest  # the cache answers
+        ecr_mock.set_upstream_failure("docker-hub", None)
+        answer = ecr_client.batch_get_image(repositoryName=name, imageIds=[{"imageTag": "stable"}])
+        assert answer["images"][0]["imageId"]["imageDigest"] == moved.digest
+    tags = {image.digest: image.tags for image in ecr_mock.state().repository(name).images}
+    assert tags == {first.digest: (), moved.digest: ("stable",)}

@@ -6,7 +6,9 @@ GetDownloadUrlForLayer, the registry API's manifest GET) of ``PREFIX/upstream-re
 that the registry does not hold creates the repository (with the PULL_THROUGH_CACHE
 creation template covering its name, if any) and imports the image from the upstream:
 manifest (an index with its child manifests), blobs and tag. Only a tag is imported: a
-first pull by digest is not (as in ECR).
+first pull by digest is not (as in ECR). A tag cached 24 hours ago or more is checked
+against the upstream on its next pull and follows it if it moved (the cached image answers
+when the upstream cannot).
 
 Upstreams: an ``ecr`` upstream is another registry of the same backend, read holding both
 registries' locks, taken in the global order (``Backend.locked``; a handler holding only
@@ -24,6 +26,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import ECRError
 from .blobs.storage import Blob, copy_blob, link_blob, repository_blob, unlink_blob
 from .images import service
 from .images.index import Image
@@ -46,6 +49,8 @@ _KIND_OF_HOST = {host: kind for kind, host in UPSTREAM_HOSTS.items()}
 _AZURE = re.compile(r"[a-z0-9]{5,50}\.azurecr\.io")
 #: an ECR private registry
 _ECR = re.compile(r"([0-9]{12})\.dkr\.ecr\.([a-z]{2}(?:-[a-z]+)+-[0-9])\.amazonaws\.com(?:\.cn)?")
+#: how long a cached tag answers before a pull asks the upstream whether the tag moved
+REFRESH = _dt.timedelta(hours=24)
 #: upstreams that authenticate with a Secrets Manager secret (``credentialArn``)
 NEEDS_SECRET = frozenset(
     {"docker-hub", "github-container-registry", "azure-container-registry", "gitlab-container-registry", "chainguard"}
@@ -162,18 +167,26 @@ def import_for_pull(
     Called holding ``store``'s lock."""
     rule = rule_for(store, repository_name)
     repository = store.repositories.get(repository_name)
+    local = None
     if repository is not None:
         local = repository.images.tagged(reference) or repository.images.get(reference)
-        if local is not None:
+        if local is not None and (rule is None or reference not in local.tags or now - local.pushed_at < REFRESH):
             return local
-    if rule is None or reference.startswith("sha256:"):
+    if rule is None or (local is None and reference.startswith("sha256:")):
         return None
 
     def pick(images: dict[str, Any], tags: dict[str, str]) -> tuple[str, list[str]] | None:
         digest = tags.get(reference)
-        return (digest, [reference]) if digest is not None else None
+        if digest is None or (local is not None and digest == local.digest):
+            return None
+        return digest, [reference]
 
-    return _import(backend, store, rule, repository_name, reference, pick, now)
+    if local is None:
+        return _import(backend, store, rule, repository_name, reference, pick, now)
+    try:  # a tag cached a day ago or more: the upstream may have moved it since
+        return _import(backend, store, rule, repository_name, reference, pick, now, move_tags=True)
+    except (UpstreamError, ECRError):
+        return local  # unchanged, unreachable or refused: the cached image answers
 
 
 def import_for_layer(
@@ -203,14 +216,16 @@ def _import(
     reference: str,
     pick: Any,
     now: _dt.datetime,
+    *,
+    move_tags: bool = False,
 ) -> Image:
     upstream_name = rule.upstream_repository(name)
     if rule.upstream_key is not None:
         with backend.locked(store.key, rule.upstream_key) as stores:
             found = _from_registry(stores[rule.upstream_key], rule, upstream_name, reference, pick)
-            return _store(backend, store, name, found, now)
+            return _store(backend, store, name, found, now, move_tags)
     found = _from_public(backend, rule, upstream_name, reference, pick)
-    return _store(backend, store, name, found, now)
+    return _store(backend, store, name, found, now, move_tags)
 
 
 def _from_public(backend: Backend, rule: PullThroughCacheRule, name: str, reference: str, pick: Any) -> _Found:
@@ -255,7 +270,9 @@ def _from_registry(source: RegistryStore, rule: PullThroughCacheRule, name: str,
     return _Found(manifests, blobs, tags, copy_blobs=True)
 
 
-def _store(backend: Backend, store: RegistryStore, name: str, found: _Found, now: _dt.datetime) -> Image:
+def _store(
+    backend: Backend, store: RegistryStore, name: str, found: _Found, now: _dt.datetime, move_tags: bool
+) -> Image:
     """Put what was found into the cache repository, creating it; a refusal undoes it all."""
     quotas = backend.quotas
     repository = store.repositories.get(name)
@@ -273,7 +290,9 @@ def _store(backend: Backend, store: RegistryStore, name: str, found: _Found, now
         *children, (text, media_type) = found.manifests
         for child_text, child_type in children:
             service.put_image(store, quotas, repository, child_text, media_type=child_type, now=now)
-        tags: list[str | None] = [tag for tag in found.tags if repository.images.tagged(tag) is None] or [None]
+        tags: list[str | None] = [tag for tag in found.tags if move_tags or repository.images.tagged(tag) is None] or [
+            None
+        ]
         for tag in tags:
             image = service.put_image(store, quotas, repository, text, media_type=media_type, tag=tag, now=now)
     except BaseException:
