@@ -23,7 +23,7 @@ import datetime as _dt
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .blobs.layer_urls import LayerUrls
 from .blobs.storage import RegistryBlobs
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 #: a registry's key, and the order registry locks are taken in
 RegistryKey = tuple[str, str]
+T = TypeVar("T")
 
 
 def utcnow() -> _dt.datetime:
@@ -197,6 +198,23 @@ class Backend:
         self.upstreams.close()
         for store in self.stores():
             store.close()
+
+
+def run_in_registry(backend: Backend, key: RegistryKey, work: Callable[[RegistryStore], T]) -> T:
+    """``work(store)`` holding the registry ``key``'s lock; when it asks (``Backend.locked``)
+    for registries that sort before, it is run again holding them all, in the global order,
+    so ``work`` asks for them before it changes anything (``api.handlers.handle`` does the
+    same for handlers; the registry API's routes use this)."""
+    store = backend.store(*key)
+    keys = [key]
+    while True:
+        try:
+            with backend.locked(*keys):
+                return work(store)
+        except LockOrderError as error:
+            if not error.wanted or set(error.wanted) <= set(keys):
+                raise
+            keys.extend(error.wanted)
 
 
 def _held_by_me(store: RegistryStore) -> bool:
