@@ -46,7 +46,7 @@ class Quotas:
     repository_policy_length: int = 10_240
     #: repository creation templates per registry
     repository_creation_templates_per_registry: int = 50
-    #: pull through cache rules per registry
+    #: pull through cache rules per registry (50 as ECR's quota page listed it; not in the copy checked)
     pull_through_cache_rules_per_registry: int = 50
 
     def __setattr__(self, name: str, value: Any) -> None:
