@@ -12,9 +12,10 @@ from collections.abc import Callable, Sequence
 from types import EllipsisType
 from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar, overload
 
-from . import decoration
+from . import decoration, messages
 from .api import Backend, lifecycle
 from .api.lifecycle import ExpiredImage
+from .domain import principals, signing
 from .domain.quotas import Quotas
 from .tooling import display
 from .tooling.faults import Fault
@@ -40,6 +41,13 @@ def _check_account_id(value: object, source: str) -> None:
         raise ValueError(f"{source} must be an AWS account id of 12 digits, not {value!r}")
 
 
+def _check_caller_arn(caller_arn: str, account_id: str) -> None:
+    """A caller ARN names a principal of the mock's own account."""
+    account = principals.caller_account(caller_arn)
+    if account != account_id:
+        raise ValueError(f"caller_arn {caller_arn!r} is in account {account}, not the mock's account {account_id}")
+
+
 class MockECR:
     """A mock of Amazon ECR; use as decorator, context manager, or with start()/stop().
 
@@ -49,10 +57,16 @@ class MockECR:
     decorated call) is its own entry, ended by its own exit, and may nest.
     """
 
-    def __init__(self, *, account_id: str | None = None, quotas: dict[str, int] | None = None) -> None:
+    def __init__(
+        self, *, account_id: str | None = None, quotas: dict[str, int] | None = None, caller_arn: str | None = None
+    ) -> None:
         if account_id is not None:
             _check_account_id(account_id, "account_id")
         self._account_id = account_id
+        if caller_arn is not None:
+            _check_caller_arn(caller_arn, self.account_id)
+        #: the principal the mock's calls come from (None: the account's ``user/mock-ecr``)
+        self.caller_arn = caller_arn
         #: quota values this mock sets while active (checked now, so a typo fails here)
         self.quota_overrides = Quotas.checked(quotas)
         self._activation: Activation | None = None
@@ -133,7 +147,7 @@ class MockECR:
 
     def _fresh(self) -> "MockECR":
         """A mock with the same settings, so one decorated test's state never leaks into another's."""
-        return MockECR(account_id=self._account_id, quotas=self.quota_overrides)
+        return MockECR(account_id=self._account_id, quotas=self.quota_overrides, caller_arn=self.caller_arn)
 
     def _decorate_callable(self, func: Any) -> Any:
         """Wrap ``func`` so that it runs mocked, whatever its shape (see ``decoration.py``)."""
@@ -364,6 +378,22 @@ class MockECR:
             description,
         )
 
+    def fail_signing(
+        self,
+        signing_profile_arn: str,
+        code: str = messages.SIGNING_FAILURE[0],
+        reason: str = messages.SIGNING_FAILURE[1],
+        *,
+        region: str | None = None,
+        account_id: str | None = None,
+    ) -> None:
+        """Make managed signing with ``signing_profile_arn`` fail from now on: pushes it would
+        sign answer FAILED with ``code`` / ``reason`` in DescribeImageSigningStatus."""
+        activation = self._require_active()
+        store = activation.backend.store(account_id or self.account_id, region or activation.default_region())
+        with store.lock:
+            signing.fail_signing(store.settings, signing_profile_arn, code, reason)
+
     # -- server mode (transports/server) ----------------------------------------------------
     def serve(self, host: str = "127.0.0.1", port: int = 0) -> Server:
         """Answer this mock's ECR over HTTP at ``server.url``, sharing its state, until the mock stops.
@@ -376,7 +406,12 @@ class MockECR:
 
 @overload
 def mock_ecr(
-    target: None = None, /, *, account_id: str | None = None, quotas: dict[str, int] | None = None
+    target: None = None,
+    /,
+    *,
+    account_id: str | None = None,
+    quotas: dict[str, int] | None = None,
+    caller_arn: str | None = None,
 ) -> MockECR: ...
 @overload
 def mock_ecr(target: type[T], /) -> type[T]: ...
@@ -384,19 +419,28 @@ def mock_ecr(target: type[T], /) -> type[T]: ...
 def mock_ecr(target: Callable[P, R], /) -> Callable[P, R]: ...
 
 
-def mock_ecr(target: Any = None, /, *, account_id: str | None = None, quotas: dict[str, int] | None = None) -> Any:
+def mock_ecr(
+    target: Any = None,
+    /,
+    *,
+    account_id: str | None = None,
+    quotas: dict[str, int] | None = None,
+    caller_arn: str | None = None,
+) -> Any:
     """Mock Amazon ECR for every botocore client while active.
 
     ``@mock_ecr`` / ``@mock_ecr(...)`` on a test function, method or class;
     ``with mock_ecr() as m:``; or ``m = mock_ecr(); m.start(); ...; m.stop()``.
     ``quotas`` overrides service quotas by name (``Quotas`` in ``backend/quotas.py``).
+    ``caller_arn`` is the principal calls come from (pull-time update exclusions match it);
+    its account must be the mock's.
     """
     if target is not None and not callable(target) and not isinstance(target, (staticmethod, classmethod)):
         raise TypeError(
             "mock_ecr takes only keyword arguments (account_id=..., quotas=...) or the function or class"
             f" it decorates; got {target!r} ({type(target).__name__})"
         )
-    mock = MockECR(account_id=account_id, quotas=quotas)
+    mock = MockECR(account_id=account_id, quotas=quotas, caller_arn=caller_arn)
     if target is None:
         return mock
     return mock(target)

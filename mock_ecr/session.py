@@ -39,6 +39,11 @@ class Session:
         self.region = region
         #: quota values the backend starts from after a reset
         self.quota_overrides: dict[str, int] = {}
+        #: the caller's principal ARN for threads ``thread_callers`` does not name (None: the
+        #: account's default user, ``domain.principals.default_caller_arn``)
+        self.default_caller_arn: str | None = None
+        #: thread ident -> the principal its calls come from
+        self.thread_callers: dict[int, str | None] = {}
 
     @property
     def account_id(self) -> str:
@@ -51,6 +56,11 @@ class Session:
         """Every thread's account from now on."""
         self.default_account_id = account_id
         self.thread_accounts = {}
+
+    @property
+    def caller_arn(self) -> str | None:
+        """The principal ARN the calling thread's calls come from (None: the default)."""
+        return self.thread_callers.get(threading.get_ident(), self.default_caller_arn)
 
     @property
     def quotas(self) -> Quotas:
@@ -72,6 +82,7 @@ class Session:
         self.faults.after_fork()
         me = threading.get_ident()  # the only thread a child has
         self.thread_accounts = {me: self.thread_accounts[me]} if me in self.thread_accounts else {}
+        self.thread_callers = {me: self.thread_callers[me]} if me in self.thread_callers else {}
 
     def reset(self) -> None:
         """Drop every registry, call and fault; quotas return to ``quota_overrides``.

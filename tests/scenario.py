@@ -93,5 +93,29 @@ def run_every_operation(client, mock=None) -> None:
     client.describe_pull_through_cache_rules(ecrRepositoryPrefixes=["mirror"])
     client.get_download_url_for_layer(repositoryName="mirror/wire", layerDigest=digest_of(pushed.layers[0]))
     client.delete_pull_through_cache_rule(ecrRepositoryPrefix="mirror")
+    # signing, referrers, archive and restore, pull-time update exclusions
+    profile = "arn:aws:signer:us-east-1:123456789012:/signing-profiles/wire_profile"
+    wildcard = [{"filter": "wire*", "filterType": "WILDCARD_MATCH"}]
+    client.put_signing_configuration(
+        signingConfiguration={"rules": [{"signingProfileArn": profile, "repositoryFilters": wildcard}]}
+    )
+    client.get_signing_configuration()
+    signed = push_image(client, "wire", tag="signed")
+    client.describe_image_signing_status(repositoryName="wire", imageId={"imageTag": "signed"})
+    client.list_image_referrers(repositoryName="wire", subjectId={"imageDigest": signed.digest})
+    client.list_image_referrers(
+        repositoryName="wire", subjectId={"imageDigest": signed.digest}, filter={"artifactStatus": "ANY"}, maxResults=1
+    )
+    client.delete_signing_configuration()
+    client.update_image_storage_class(
+        repositoryName="wire", imageId={"imageTag": "signed"}, targetStorageClass="ARCHIVE"
+    )
+    client.describe_images(repositoryName="wire", filter={"imageStatus": "ARCHIVED"})  # lastArchivedAt
+    client.update_image_storage_class(
+        repositoryName="wire", imageId={"imageTag": "signed"}, targetStorageClass="STANDARD"
+    )
+    client.register_pull_time_update_exclusion(principalArn="arn:aws:iam::123456789012:role/wire")
+    client.list_pull_time_update_exclusions()
+    client.deregister_pull_time_update_exclusion(principalArn="arn:aws:iam::123456789012:role/wire")
     client.batch_delete_image(repositoryName="wire", imageIds=[{"imageTag": "v1"}])
     client.delete_repository(repositoryName="wire", force=True)

@@ -580,8 +580,14 @@ def test_apply_archives_what_transition_rules_select(ecr_client, ecr_mock, repo,
     assert {e.digest for e in applied} == old and {e.action for e in applied} == {"TRANSITION"}
     assert ecr_client.get_lifecycle_policy(repositoryName=repo)["lastEvaluatedAt"] > EPOCH
 
-    # archived images are still described and listed, with their status ...
-    details = {d["imageDigest"]: d for d in ecr_client.describe_images(repositoryName=repo)["imageDetails"]}
+    # archived images are described and listed with an imageStatus filter, with their status;
+    # without one only ACTIVE images are ("If not specified, only images with ACTIVE status are returned") ...
+    default = ecr_client.describe_images(repositoryName=repo)["imageDetails"]
+    assert {d["imageDigest"] for d in default} == {history[n][0] for n in (3, 4, 5)}
+    listed = ecr_client.list_images(repositoryName=repo)["imageIds"]
+    assert {i["imageDigest"] for i in listed} == {history[n][0] for n in (3, 4, 5)}
+    every = ecr_client.describe_images(repositoryName=repo, filter={"imageStatus": "ANY"})["imageDetails"]
+    details = {d["imageDigest"]: d for d in every}
     assert len(details) == 6
     assert {digest for digest, d in details.items() if d["imageStatus"] == "ARCHIVED"} == old
     assert all("lastArchivedAt" in details[digest] for digest in old)

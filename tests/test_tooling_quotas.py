@@ -39,6 +39,7 @@ def test_defaults_are_the_documented_quotas():
         "repository_policy_length": 10_240,
         "repository_creation_templates_per_registry": 50,
         "pull_through_cache_rules_per_registry": 50,
+        "pull_time_update_exclusions_per_registry": 100,
     }
 
 

@@ -2,16 +2,20 @@
 
 from ..domain.store import Backend, RegistryStore
 from . import (  # noqa: F401  (register handlers)
+    archive,
     auth,
     images,
     layers,
     lifecycle,
     listing,
     policies,
+    pull_exclusions,
     pull_through,
+    referrers,
     registry_settings,
     repositories,
     scanning,
+    signing,
     tag_mutability,
     tagging,
     templates,

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import messages
-from ..domain import pushes
+from ..domain import principals, pushes
 from ..domain.repositories import Repository, get_repository
 from ..domain.store import Backend, LockOrderError, RegistryStore, utcnow
 from ..errors import ECRError, InvalidParameterException
@@ -41,6 +41,8 @@ class RequestContext:
     region: str
     operation: str
     now: _dt.datetime = field(default_factory=utcnow)
+    #: the caller's principal ARN ("" until ``handle`` fills in the mock's default)
+    caller_arn: str = ""
     #: the registry the request addresses, locked for the handler's whole run
     store: RegistryStore = field(init=False)
 
@@ -101,14 +103,20 @@ def repository_operation(
 
 
 def handle(
-    backend: Backend, operation_name: str, account_id: str, region: str, params: dict[str, Any]
+    backend: Backend,
+    operation_name: str,
+    account_id: str,
+    region: str,
+    params: dict[str, Any],
+    caller_arn: str | None = None,
 ) -> dict[str, Any]:
     """Run one validated call; returns the result dict or raises an ``ECRError``."""
     entry = HANDLERS.get(operation_name)
     if entry is None:
         raise not_implemented(operation_name)
     handler, locate = entry
-    ctx = RequestContext(backend, account_id, region, operation_name)
+    caller = caller_arn or principals.default_caller_arn(account_id, region)
+    ctx = RequestContext(backend, account_id, region, operation_name, caller_arn=caller)
     store = ctx.store = backend.store(*locate(ctx, params))
     with store.lock:
         result, wanted = _attempt(handler, ctx, params)

@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import messages
+from ..domain import principals
 from ..domain.images import service
 from ..domain.repositories import Repository, get_repository
 from . import pulling, shapes
@@ -61,6 +62,7 @@ def batch_get_image(ctx: RequestContext, params: dict[str, Any]) -> dict[str, An
     repository = get_repository(ctx.store, params["repositoryName"])
     index = repository.images
     accepted = params.get("acceptedMediaTypes")
+    record = principals.records_pulls_of(ctx.store.settings, ctx.caller_arn)  # pull-time exclusions
     images: list[dict[str, Any]] = []
     failures: list[dict[str, Any]] = []
     for number, image_id in enumerate(image_ids):
@@ -74,8 +76,8 @@ def batch_get_image(ctx: RequestContext, params: dict[str, Any]) -> dict[str, An
             # accept is reported as not found, as the registry answers a pull whose
             # Accept header excludes the stored format
             image, code = None, "ImageNotFound"
-        if image is not None and not service.pull(image, ctx.now):
-            # archived images cannot be pulled: ECR answers a pull of one as not found (404)
+        if image is not None and not service.pull(image, ctx.now, record=record):
+            # archived (and activating) images cannot be pulled: ECR answers a pull of one as not found (404)
             image, code = None, "ImageNotFound"
         if image is None:
             failures.append(shapes.failure(image_id, code or "ImageNotFound"))

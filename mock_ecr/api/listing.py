@@ -2,7 +2,8 @@
 
 ``domain.images.index`` keeps the orders (see its docstring for why walks stay stable);
 these handlers pick one by ``filter.tagStatus``, skip what ``filter.imageStatus`` leaves
-out, and page with the members and default size botocore's paginators use.
+out (ACTIVE images only when no filter names a status), and page with the members and
+default size botocore's paginators use.
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ def _tag_status(params: dict[str, Any]) -> str:
 
 
 def _status_filter(params: dict[str, Any]) -> str | None:
-    """The ``imageStatus`` a listing keeps, or None for every image."""
-    status = (params.get("filter") or {}).get("imageStatus", "ANY")
+    """The ``imageStatus`` a listing keeps, or None for every image: "If not specified, only
+    images with ACTIVE status are returned"."""
+    status = (params.get("filter") or {}).get("imageStatus", "ACTIVE")
     return None if status == "ANY" else status
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from .. import messages
 from ..domain import pagination, scanning
+from ..domain.images import archive
 from ..domain.images.index import Image, ImageIndex
 from ..domain.repositories import Repository, get_repository
 from ..errors import (
@@ -58,7 +59,7 @@ def start_image_scan(ctx: RequestContext, params: dict[str, Any]) -> dict[str, A
     image = _image(repository, params["imageId"])
     if ctx.store.settings.scan_type == "ENHANCED":
         raise ValidationException(messages.MANUAL_SCAN_UNDER_ENHANCED)
-    if image.storage_class == "ARCHIVE":
+    if archive.status(image, ctx.now) != "ACTIVE":  # archived, or still being restored
         raise ImageArchivedException(messages.IMAGE_ARCHIVED_SCAN)
     if not scanning.scannable(image.manifest):
         raise UnsupportedImageTypeException(messages.UNSUPPORTED_SCAN_TYPE)

@@ -10,6 +10,7 @@ from typing import Any
 
 from .. import messages
 from ..domain import scanning
+from ..domain.images import archive
 from ..domain.images.index import Image
 from ..domain.lifecycle.engine import Decision
 from ..domain.repositories import Repository
@@ -54,8 +55,8 @@ def failure(requested: dict[str, str], code: str, reason: str | None = None) -> 
 
 
 def image_status(image: Image) -> str:
-    """ECR's ``imageStatus``: archived images are ARCHIVED, all others ACTIVE."""
-    return "ARCHIVED" if image.storage_class == "ARCHIVE" else "ACTIVE"
+    """ECR's ``imageStatus``: ACTIVE, ARCHIVED, or ACTIVATING while a restore is under way."""
+    return archive.status(image, utcnow())
 
 
 def image_detail(repository: Repository, image: Image) -> dict[str, Any]:

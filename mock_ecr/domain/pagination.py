@@ -62,8 +62,12 @@ def _paginators() -> Any:
 
 @cache
 def paging(operation: str) -> Paging:
-    """The paging of ``operation``, from botocore's paginator configuration (read once)."""
-    config = _paginators().get_paginator(operation)
+    """The paging of ``operation``, from botocore's paginator configuration (read once);
+    an operation botocore has no paginator for pages with ``maxResults`` and ``nextToken``."""
+    try:
+        config = _paginators().get_paginator(operation)
+    except ValueError:  # "Paginator for operation does not exist"
+        config = {"limit_key": "maxResults", "input_token": "nextToken", "output_token": "nextToken"}
     limit_key = config["limit_key"]
     shape = service_model().operation_model(operation).input_shape
     documentation = shape.members[limit_key].documentation if shape is not None else ""

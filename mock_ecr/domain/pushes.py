@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as _dt
 
-from . import templates
+from . import signing, templates
 from .images.index import Image
 from .quotas import Quotas
 from .repositories import Repository, create_repository, delete_repository, get_repository
@@ -42,3 +42,5 @@ def forget_created(store: RegistryStore, repository: Repository) -> None:
 
 def after_push(store: RegistryStore, repository: Repository, image: Image, now: _dt.datetime) -> None:
     """Called under ``store``'s lock once ``image`` is stored or newly tagged in ``repository``."""
+    for signature in signing.sign(store, repository, image, now):  # managed signing
+        after_push(store, repository, signature, now)

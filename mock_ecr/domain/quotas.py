@@ -48,6 +48,8 @@ class Quotas:
     repository_creation_templates_per_registry: int = 50
     #: pull through cache rules per registry (50 as ECR's quota page listed it; not in the copy checked)
     pull_through_cache_rules_per_registry: int = 50
+    #: pull-time update exclusions per registry (the model lists at most 100)
+    pull_time_update_exclusions_per_registry: int = 100
 
     def __setattr__(self, name: str, value: Any) -> None:
         """Checked when assigned (``m.quotas.images_per_repository = 5``): a known quota, and

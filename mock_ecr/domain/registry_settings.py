@@ -41,6 +41,12 @@ class RegistrySettings:
     replication_configuration: dict[str, Any] = field(default_factory=lambda: {"rules": []})
     #: account settings that were put; others have their default
     account_settings: dict[str, str] = field(default_factory=dict)
+    #: SigningRule dicts as last put (PutSigningConfiguration); None: no signing configuration
+    signing_rules: list[dict[str, Any]] | None = None
+    #: signing profile ARN -> (failureCode, failureReason) signing with it answers (test-configured)
+    signing_failures: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: principal ARN -> when its pull-time update exclusion was registered
+    pull_exclusions: dict[str, Any] = field(default_factory=dict)
 
     def scanning_configuration(self) -> dict[str, Any]:
         """The RegistryScanningConfiguration shape (BASIC without rules if never configured)."""

@@ -65,6 +65,8 @@ IMAGE_FIELDS = {
     "storage_class": "share",
     "last_archived_at": "share",
     "last_activated_at": "share",
+    "activation_due": "share",
+    "signing": "share",
     "entry_seqs": "copy",
 }
 SCAN_FIELDS = {

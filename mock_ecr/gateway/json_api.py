@@ -81,7 +81,7 @@ def dispatch(session: Session, operation: str, region: str, body: bytes) -> tupl
         if session.fault_rules:
             session.faults.check(operation, region, account_id, raw_params)
         params = codec.decode_params(operation, raw_params)
-        result = handle(session.backend, operation, account_id, region, params)
+        result = handle(session.backend, operation, account_id, region, params, session.caller_arn)
     except ECRError as error:
         session.calls.record(operation, raw_params, region, account_id, None, error)
         return error.status, codec.encode_error(error)

@@ -412,3 +412,37 @@ UPSTREAM_FAILURE_TEXT = {
     "UpstreamTooManyRequests": "The upstream registry is throttling requests",
     "UpstreamUnavailable": "The upstream registry is unavailable",
 }
+# -- archive, referrers, signing, pull-time exclusions ---------------------------------------------
+# No real answer of these actions is known; the texts follow the model's documentation of each
+# error and the phrasing of their siblings above.
+
+
+def storage_class_unchanged(digest: str, storage_class: str, name: str, registry_id: str) -> str:
+    return (
+        f"The image with digest '{digest}' in {_within_repository(name, registry_id)} "
+        f"is already in the {storage_class} storage class"
+    )
+
+
+def restore_in_progress(digest: str, name: str, registry_id: str) -> str:
+    return f"The image with digest '{digest}' in {_within_repository(name, registry_id)} is being restored"
+
+
+def signing_configuration_not_found(registry_id: str) -> str:
+    return f"Signing configuration does not exist for {_registry(registry_id)}"
+
+
+def exclusion_exists(principal_arn: str, registry_id: str) -> str:
+    return f"The pull time update exclusion for '{principal_arn}' already exists in {_registry(registry_id)}"
+
+
+def exclusion_not_found(principal_arn: str, registry_id: str) -> str:
+    return f"The pull time update exclusion for '{principal_arn}' does not exist in {_registry(registry_id)}"
+
+
+def exclusions_limit(registry_id: str, limit: int) -> str:
+    return limit_exceeded(f"Pull time update exclusions in {_registry(registry_id)}", limit)
+
+
+#: the failure a test asks for with ``MockECR.fail_signing`` when it names none
+SIGNING_FAILURE = ("AccessDenied", "The pushing principal is not authorized to sign with the signing profile.")

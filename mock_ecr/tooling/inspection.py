@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from ..domain.images import archive
 from ..domain.images.index import Image
 from ..domain.repositories import Repository
-from ..domain.store import Backend, RegistryStore
+from ..domain.store import Backend, RegistryStore, utcnow
 from . import display
 
 
@@ -37,6 +38,14 @@ class ImageState:
     layer_digests: tuple[str, ...]
     #: digests of the child manifests of a manifest list / index
     child_digests: tuple[str, ...]
+    #: "STANDARD" or "ARCHIVE" (an image being restored stays in ARCHIVE until it is ACTIVE)
+    storage_class: str = "STANDARD"
+    #: ``imageStatus``: ACTIVE, ARCHIVED or ACTIVATING
+    status: str = "ACTIVE"
+    #: the digest of the manifest this one refers to (a signature's image), if any
+    subject_digest: str | None = None
+    #: signing profile ARN -> COMPLETE or FAILED (managed signing)
+    signing: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
 
     def __repr__(self) -> str:
         return (
@@ -144,6 +153,10 @@ class RegistryState:
     #: what the seeded public upstreams hold (the same for every registry):
     #: host -> repository -> tag -> digest
     upstreams: Mapping[str, Mapping[str, Mapping[str, str]]] = field(default_factory=lambda: _EMPTY)
+    #: SigningConfiguration as GetSigningConfiguration answers it (None: none is configured)
+    signing_configuration: Mapping[str, Any] | None = None
+    #: principal ARN -> when its pull-time update exclusion was registered
+    pull_time_update_exclusions: Mapping[str, _dt.datetime] = field(default_factory=lambda: _EMPTY)
 
     @property
     def uploads(self) -> tuple[UploadState, ...]:
@@ -231,8 +244,11 @@ def _snapshot(store: RegistryStore, upstreams: Mapping[str, Any]) -> RegistrySta
             }
         )
         templates = {t.prefix: _freeze(t.describe()) for t in store.templates.values()}
-        rules = {r.prefix: _freeze(r.describe(store.account_id)) for r in store.pull_through_rules.values()}
+        cache_rules = {r.prefix: _freeze(r.describe(store.account_id)) for r in store.pull_through_rules.values()}
         policy_text, account_settings = settings.policy_text, dict(settings.account_settings)
+        rules = settings.signing_rules
+        signing = _freeze({"rules": rules}) if rules is not None else None
+        exclusions = MappingProxyType(dict(settings.pull_exclusions))
     return RegistryState(
         store.account_id,
         store.region,
@@ -241,8 +257,10 @@ def _snapshot(store: RegistryStore, upstreams: Mapping[str, Any]) -> RegistrySta
         policy_text,
         MappingProxyType(account_settings),
         MappingProxyType(templates),
-        MappingProxyType(rules),
+        MappingProxyType(cache_rules),
         upstreams,
+        signing,
+        exclusions,
     )
 
 
@@ -306,4 +324,8 @@ def _image(image: Image) -> ImageState:
         config_digest=manifest.config.digest if manifest.config is not None else None,
         layer_digests=tuple(layer.digest for layer in manifest.layers),
         child_digests=tuple(manifest.child_digests()),
+        status=archive.status(image, utcnow()),  # first: a restore that completed settles
+        storage_class=image.storage_class,
+        subject_digest=manifest.subject_digest,
+        signing=MappingProxyType({status.profile_arn: status.status for status in image.signing}),
     )

@@ -31,6 +31,9 @@ class MockECR(Protocol):
     @property
     def account_id(self) -> str: ...
 
+    @property
+    def caller_arn(self) -> str | None: ...
+
     quota_overrides: dict[str, int]
 
 
@@ -230,17 +233,21 @@ class Activation:
 
     # -- mocks, quotas and reset -----------------------------------------------------------
     def mocks_changed(self) -> None:
-        """Decide each thread's account; resolved when mocks start and stop, not per call.
+        """Decide each thread's account and caller; resolved when mocks start and stop, not per call.
 
         A thread that started mocks still active uses the innermost of its own; any other
         thread (a worker of the code under test) uses the most recently started active mock.
         """
         session = self.session
         by_thread: dict[int, str] = {}
+        callers: dict[int, str | None] = {}
         for mock, thread in zip(self.mocks, self.starters, strict=True):
             by_thread[thread] = mock.account_id
+            callers[thread] = mock.caller_arn
         session.default_account_id = self.mocks[-1].account_id if self.mocks else DEFAULT_ACCOUNT_ID
         session.thread_accounts = by_thread
+        session.default_caller_arn = self.mocks[-1].caller_arn if self.mocks else None
+        session.thread_callers = callers
 
     def apply_quotas(self, mock: MockECR) -> None:
         """A mock configured with quotas starts: its values apply until it stops."""

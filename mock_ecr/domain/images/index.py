@@ -51,10 +51,14 @@ class Image:
     seq: int
     tags: tuple[str, ...] = ()
     last_pulled_at: _dt.datetime | None = None
-    #: "STANDARD", or "ARCHIVE" once a lifecycle transition archived it (it cannot be pulled then)
+    #: "STANDARD", or "ARCHIVE" once archived (it cannot be pulled then; see ``archive.py``)
     storage_class: str = "STANDARD"
     last_archived_at: _dt.datetime | None = None
     last_activated_at: _dt.datetime | None = None
+    #: when a restore under way completes (the image is ACTIVATING until then)
+    activation_due: _dt.datetime | None = None
+    #: ``signing.SigningStatus`` per signing profile that signed (or failed to sign) it
+    signing: tuple[Any, ...] = ()
     #: key of each tag's ListImages entry, or of the untagged entry under None
     entry_seqs: dict[str | None, EntryKey] = field(default_factory=dict)
 

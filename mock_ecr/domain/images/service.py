@@ -24,7 +24,11 @@ from ..blobs.storage import reference_blobs, release_blobs, repository_blob
 from ..lifecycle.engine import tag_pattern_matches  # linear time: filters are user-controlled
 from ..quotas import Quotas
 from . import manifests
+from .archive import archive, restore, settle
+from .archive import pullable as _pullable
 from .index import Image, ImageIndex
+
+__all__ = ["archive", "restore"]  # re-exported: lifecycle transitions archive through here
 
 if TYPE_CHECKING:
     from ..repositories import Repository
@@ -71,7 +75,9 @@ def put_image(
         raise ImageDigestDoesNotMatchException(messages.DIGEST_DOES_NOT_MATCH)
     index = repository.images
     image = index.get(manifest.digest)
-    restored = image is not None and image.storage_class == "ARCHIVE"
+    if image is not None:
+        settle(image, now)
+    restored = image is not None and image.storage_class == "ARCHIVE"  # archived or being restored
     if image is not None and (tag is None or tag in image.tags):
         if restored:
             restore(image, now)
@@ -164,11 +170,14 @@ def resolve(index: ImageIndex, digest: str | None, tag: str | None) -> tuple[Ima
     return image, None
 
 
-def pull(image: Image, now: _dt.datetime) -> bool:
-    """Record a pull of ``image``; False if it cannot be pulled (archived images cannot)."""
-    if image.storage_class == "ARCHIVE":
+def pull(image: Image, now: _dt.datetime, *, record: bool = True) -> bool:
+    """A pull of ``image``: False if it cannot be pulled (archived and activating images
+    cannot); else its ``lastRecordedPullTime`` becomes ``now`` unless ``record`` is False
+    (the caller is excluded from pull-time updates)."""
+    if not _pullable(image, now):
         return False
-    image.last_pulled_at = now
+    if record:
+        image.last_pulled_at = now
     return True
 
 
@@ -205,17 +214,3 @@ def remove_reference(repository: Repository, image: Image, tag: str | None) -> t
         else:
             del references[digest]
     return (tag,) if tag is not None else tags
-
-
-# -- storage classes ------------------------------------------------------------------------
-
-
-def archive(image: Image, now: _dt.datetime) -> None:
-    """Move ``image`` to the archive storage class (a lifecycle ``transition``)."""
-    image.storage_class = "ARCHIVE"
-    image.last_archived_at = now
-
-
-def restore(image: Image, now: _dt.datetime) -> None:
-    image.storage_class = "STANDARD"
-    image.last_activated_at = now

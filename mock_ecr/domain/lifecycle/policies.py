@@ -22,6 +22,7 @@ from ...errors import (
     LifecyclePolicyPreviewInProgressException,
     LifecyclePolicyPreviewNotFoundException,
 )
+from ..images.archive import settle
 from ..images.service import archive, delete_image
 from ..quotas import Quotas
 from ..repositories import Repository
@@ -76,6 +77,7 @@ def start_preview(quotas: Quotas, repository: Repository, text: str | None, now:
         raise LifecyclePolicyPreviewInProgressException(
             messages.lifecycle_preview_in_progress(repository.name, repository.registry_id)
         )
+    _settle_restores(repository, now)
     preview = repository.lifecycle_preview = Preview.snapshot(text, evaluate(policy, repository.images, now))
     return preview
 
@@ -138,6 +140,12 @@ def apply_lifecycle_policies(
     return expired
 
 
+def _settle_restores(repository: Repository, now: _dt.datetime) -> None:
+    """Restores that completed by ``now`` count as standard-class images for the rules."""
+    for image in repository.images:
+        settle(image, now)
+
+
 def _selected(store: RegistryStore, name: str | None) -> list[Repository]:
     if name is None:
         return list(store.repositories.values())
@@ -151,6 +159,7 @@ def apply_policy(store: RegistryStore, repository: Repository, now: _dt.datetime
     if text is None:
         return []
     index = repository.images
+    _settle_restores(repository, now)
     all_decisions = evaluate(parse_lifecycle_policy(text), index, now)
     archived: set[str] = set()
     for decision in all_decisions:
