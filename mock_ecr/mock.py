@@ -22,6 +22,7 @@ from .tooling.faults import Fault
 from .tooling.inspection import RegistryState
 from .tooling.recording import CallLog
 from .tooling.seeding import DEFAULT_LAYER_SIZE, PushedImage
+from .tooling.upstreams import SeededImage
 
 if TYPE_CHECKING:
     from .transports.server import Server
@@ -295,6 +296,42 @@ class MockECR:
         return lifecycle.apply_lifecycle_policies(
             self.backend, region=region, account_id=account_id, repository_name=repository_name
         )
+
+    # -- pull through cache upstreams (tooling/upstreams.py) -------------------------------
+    def seed_upstream(
+        self,
+        upstream: str,
+        repository_name: str,
+        tag: str,
+        *,
+        layers: int | Sequence[bytes] = 2,
+        layer_size: int = DEFAULT_LAYER_SIZE,
+        media_type: Literal["docker", "oci"] = "docker",
+    ) -> SeededImage:
+        """Make a public upstream registry hold an image, for pull through cache rules to import.
+
+        ``upstream``: an ``upstreamRegistry`` name (``"docker-hub"``, ``"quay"``...) or the
+        host a rule names (``"registry-1.docker.io"``, ``"NAME.azurecr.io"``). The image is
+        described as ``push_image`` describes one.
+        """
+        from .tooling.upstreams import seed_upstream
+
+        return seed_upstream(
+            self._require_active().backend,
+            upstream,
+            repository_name,
+            tag,
+            layers=layers,
+            layer_size=layer_size,
+            media_type=media_type,
+        )
+
+    def set_upstream_failure(self, upstream: str, code: str | None) -> None:
+        """Make every pull from ``upstream`` fail with ``code`` (``"UpstreamAccessDenied"``,
+        ``"UpstreamTooManyRequests"``, ``"UpstreamUnavailable"``), or answer again (None)."""
+        from .tooling.upstreams import set_upstream_failure
+
+        set_upstream_failure(self._require_active().backend, upstream, code)
 
     # -- scan results (tooling/scanning.py) -----------------------------------------------
     def set_scan_findings(

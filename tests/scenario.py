@@ -20,7 +20,9 @@ LIFECYCLE_POLICY = json.dumps(
 )
 
 
-def run_every_operation(client) -> None:
+def run_every_operation(client, mock=None) -> None:
+    """``mock`` (the active MockECR, when the caller has it) seeds the upstream the pull
+    through cache part imports from; without it that pull answers a failure instead."""
     repo = client.create_repository(repositoryName="wire", tags=[{"Key": "k", "Value": "v"}])["repository"]
     client.describe_repositories()
     client.set_repository_policy(repositoryName="wire", policyText=POLICY)
@@ -71,6 +73,26 @@ def run_every_operation(client) -> None:
     client.describe_repository_creation_templates()
     client.update_repository_creation_template(prefix="wire", description="e")
     client.delete_repository_creation_template(prefix="wire")
+    # pull through cache: a rule, an import on BatchGetImage and one on GetDownloadUrlForLayer
+    secret = "arn:aws:secretsmanager:us-east-1:123456789012:secret:ecr-pullthroughcache/hub"
+    client.create_pull_through_cache_rule(
+        ecrRepositoryPrefix="hub", upstreamRegistryUrl="registry-1.docker.io", credentialArn=secret
+    )
+    client.describe_pull_through_cache_rules()
+    client.update_pull_through_cache_rule(ecrRepositoryPrefix="hub", credentialArn=secret + "-2")
+    client.validate_pull_through_cache_rule(ecrRepositoryPrefix="hub")
+    if mock is not None:
+        mock.seed_upstream("docker-hub", "library/wire", "1")
+    else:
+        client.create_repository(repositoryName="hub/library/wire")  # so the missing image is a failure
+    client.batch_get_image(repositoryName="hub/library/wire", imageIds=[{"imageTag": "1"}, {"imageTag": "2"}])
+    client.delete_pull_through_cache_rule(ecrRepositoryPrefix="hub")
+    client.create_pull_through_cache_rule(
+        ecrRepositoryPrefix="mirror", upstreamRegistryUrl="123456789012.dkr.ecr.us-east-1.amazonaws.com"
+    )
+    client.describe_pull_through_cache_rules(ecrRepositoryPrefixes=["mirror"])
+    client.get_download_url_for_layer(repositoryName="mirror/wire", layerDigest=digest_of(pushed.layers[0]))
+    client.delete_pull_through_cache_rule(ecrRepositoryPrefix="mirror")
     # signing, referrers, archive and restore, pull-time update exclusions
     profile = "arn:aws:signer:us-east-1:123456789012:/signing-profiles/wire_profile"
     wildcard = [{"filter": "wire*", "filterType": "WILDCARD_MATCH"}]

@@ -38,6 +38,7 @@ def test_defaults_are_the_documented_quotas():
         "lifecycle_policy_length": 30_720,
         "repository_policy_length": 10_240,
         "repository_creation_templates_per_registry": 50,
+        "pull_through_cache_rules_per_registry": 50,
         "pull_time_update_exclusions_per_registry": 100,
     }
 

@@ -31,8 +31,8 @@ def test_every_error_shape_of_the_model_has_a_class():
     assert all(ERRORS_BY_CODE[code].status == 400 for code in others)
 
 
-def test_every_implemented_operation_answers_bodies_that_fit_the_output_shape(ecr_client, raw_bodies):
-    run_every_operation(ecr_client)
+def test_every_implemented_operation_answers_bodies_that_fit_the_output_shape(ecr_client, ecr_mock, raw_bodies):
+    run_every_operation(ecr_client, ecr_mock)
     exercised = {operation for operation, _ in raw_bodies}
     assert exercised == set(HANDLERS), f"scenario misses {set(HANDLERS) - exercised}"
     for operation, body in raw_bodies:
@@ -54,7 +54,8 @@ def test_request_ids_are_unique(ecr_client):
     assert len(ids) == 5
 
 
-def test_unimplemented_action_answers_a_modeled_error(ecr_client):
+def test_unimplemented_action_answers_a_modeled_error(ecr_client, monkeypatch):
+    monkeypatch.delitem(HANDLERS, "DescribePullThroughCacheRules")
     with pytest.raises(ClientError) as info:
         ecr_client.describe_pull_through_cache_rules()
     error = info.value.response["Error"]

@@ -1,7 +1,7 @@
 """The fake ECR service's API: one thin handler per operation over the domain services."""
 
 from ..domain.store import Backend, RegistryStore
-from . import (  # noqa: F401  (register handlers)  # noqa: F401  (register handlers)
+from . import (  # noqa: F401  (register handlers)
     archive,
     auth,
     images,
@@ -10,6 +10,7 @@ from . import (  # noqa: F401  (register handlers)  # noqa: F401  (register hand
     listing,
     policies,
     pull_exclusions,
+    pull_through,
     referrers,
     registry_settings,
     repositories,

@@ -71,7 +71,7 @@ def existing_repository(ctx: RequestContext, name: str) -> Repository:
 
 
 def repository_for_push(ctx: RequestContext, name: str) -> Repository:
-    return pushes.repository_for_push(ctx.store, name, ctx.now)
+    return pushes.repository_for_push(ctx.store, name, ctx.now, ctx.backend.quotas)
 
 
 def repository_operation(
@@ -84,7 +84,15 @@ def repository_operation(
 
     def register(func: RepositoryHandler) -> RepositoryHandler:
         def run(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-            return func(ctx, find(ctx, params["repositoryName"]), params)
+            name = params["repositoryName"]
+            if find is existing_repository or name in ctx.store.repositories:
+                return func(ctx, find(ctx, name), params)
+            repository = find(ctx, name)  # a push may create it (create on push)
+            try:
+                return func(ctx, repository, params)
+            except BaseException:
+                pushes.forget_created(ctx.store, repository)  # a refused call leaves nothing
+                raise
 
         run.__name__ = run.__qualname__ = func.__name__
         run.__doc__ = func.__doc__
@@ -110,15 +118,7 @@ def handle(
     caller = caller_arn or principals.default_caller_arn(account_id, region)
     ctx = RequestContext(backend, account_id, region, operation_name, caller_arn=caller)
     store = ctx.store = backend.store(*locate(ctx, params))
-    with store.lock:
-        try:
-            result = handler(ctx, params)
-        except BaseException:
-            store.follow_ups.clear()  # a refused call sets nothing off
-            raise
-    if store.follow_ups:
-        store.run_follow_ups(backend)
-    return result
+    return backend.run(store, lambda: handler(ctx, params))
 
 
 def not_implemented(operation_name: str) -> ECRError:

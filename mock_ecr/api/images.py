@@ -19,9 +19,9 @@ from typing import Any
 from .. import messages
 from ..domain import principals
 from ..domain.images import service
-from ..domain.repositories import Repository
-from . import shapes
-from .handlers import RequestContext, repository_for_push, repository_operation
+from ..domain.repositories import Repository, get_repository
+from . import pulling, shapes
+from .handlers import RequestContext, operation, repository_for_push, repository_operation
 
 
 def distinct(image_ids: list[dict[str, str]]) -> list[dict[str, str]]:
@@ -55,16 +55,22 @@ def put_image(ctx: RequestContext, repository: Repository, params: dict[str, Any
     return {"image": answer}
 
 
-@repository_operation("BatchGetImage")
-def batch_get_image(ctx: RequestContext, repository: Repository, params: dict[str, Any]) -> dict[str, Any]:
+@operation("BatchGetImage")
+def batch_get_image(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    image_ids = distinct(params["imageIds"])
+    upstream = pulling.import_missing(ctx, params["repositoryName"], image_ids)
+    repository = get_repository(ctx.store, params["repositoryName"])
     index = repository.images
     accepted = params.get("acceptedMediaTypes")
     record = principals.records_pulls_of(ctx.store.settings, ctx.caller_arn)  # pull-time exclusions
     images: list[dict[str, Any]] = []
     failures: list[dict[str, Any]] = []
-    for image_id in distinct(params["imageIds"]):
+    for number, image_id in enumerate(image_ids):
         tag = image_id.get("imageTag")
         image, code = service.resolve(index, image_id.get("imageDigest"), tag)
+        if image is None and number in upstream:
+            failures.append(upstream[number])  # the upstream could not give it
+            continue
         if image is not None and accepted is not None and image.media_type not in accepted:
             # ECR converts no manifest here; an image in a format the caller does not
             # accept is reported as not found, as the registry answers a pull whose

@@ -22,9 +22,10 @@ from typing import Any
 
 from .. import messages
 from ..domain.blobs.storage import repository_blob
-from ..domain.repositories import Repository
+from ..domain.repositories import Repository, get_repository
 from ..errors import LayerInaccessibleException, LayersNotFoundException
-from .handlers import RequestContext, repository_for_push, repository_operation
+from . import pulling
+from .handlers import RequestContext, operation, repository_for_push, repository_operation
 
 #: what ECR reports for a layer pushed through the API (API reference example)
 DEFAULT_LAYER_MEDIA_TYPE = "application/vnd.docker.image.rootfs.diff.tar.gzip"
@@ -88,10 +89,12 @@ def object_key(repository: Repository, digest: str) -> str:
     return key
 
 
-@repository_operation("GetDownloadUrlForLayer")
-def get_download_url_for_layer(ctx: RequestContext, repository: Repository, params: dict[str, Any]) -> dict[str, Any]:
+@operation("GetDownloadUrlForLayer")
+def get_download_url_for_layer(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     store = ctx.store
     digest = params["layerDigest"]
+    pulling.import_layer(ctx, params["repositoryName"], digest)
+    repository = get_repository(store, params["repositoryName"])
     if repository_blob(store, repository, digest) is None:
         raise LayersNotFoundException(messages.layer_not_found(digest, repository.name, store.account_id))
     if not repository.blob_refs[digest]:

@@ -59,7 +59,8 @@ def _tags(tags: list[dict[str, str]], limit: int) -> list[dict[str, str]]:
     return [{"Key": key, "Value": value} for key, value in merged.items()]
 
 
-def _role(arn: str, registry_id: str) -> str | None:
+def role_arn(arn: str, registry_id: str) -> str | None:
+    """A checked IAM role ARN in the registry's account ("" for none)."""
     if arn == "":
         return None
     match = _ROLE_ARN.fullmatch(arn)
@@ -111,7 +112,7 @@ def _settings(
     if "appliedFor" in params:
         out["applied_for"] = _applied_for(params["appliedFor"])
     if "customRoleArn" in params:
-        out["custom_role_arn"] = _role(params["customRoleArn"], ctx.store.account_id)
+        out["custom_role_arn"] = role_arn(params["customRoleArn"], ctx.store.account_id)
     return out
 
 

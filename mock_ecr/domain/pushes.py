@@ -10,16 +10,50 @@ pushed-to registry. Work in other registries (replication) is queued with
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from . import signing
+from . import signing, templates
 from .images.index import Image
-from .repositories import Repository, get_repository
+from .quotas import Quotas
+from .repositories import Repository, create_repository, delete_repository, get_repository
 from .store import RegistryStore
 
 
-def repository_for_push(store: RegistryStore, name: str, now: _dt.datetime) -> Repository:
-    """The repository a push (its first layer call, or the manifest) writes to."""
-    return get_repository(store, name)
+def repository_for_push(store: RegistryStore, name: str, now: _dt.datetime, quotas: Quotas) -> Repository:
+    """The repository a push (its first layer call, or the manifest) writes to.
+
+    A missing repository is created when a CREATE_ON_PUSH creation template covers its
+    name, with the template's settings (as ECR's create on push does); without one the
+    push is refused with RepositoryNotFoundException.
+    """
+    repository = store.repositories.get(name)
+    if repository is not None:
+        return repository
+    template = templates.matching_template(store, name, "CREATE_ON_PUSH")
+    if template is None:
+        return get_repository(store, name)  # RepositoryNotFoundException
+    return create_repository(store, quotas, templates.new_repository(store, name, template, now))
+
+
+@contextmanager
+def pushing_to(store: RegistryStore, name: str, now: _dt.datetime, quotas: Quotas) -> Iterator[Repository]:
+    """``repository_for_push`` for the body of the block; a repository the push created is
+    removed again if the block raises (a refused push leaves nothing behind)."""
+    existed = name in store.repositories
+    repository = repository_for_push(store, name, now, quotas)
+    try:
+        yield repository
+    except BaseException:
+        if not existed:
+            forget_created(store, repository)
+        raise
+
+
+def forget_created(store: RegistryStore, repository: Repository) -> None:
+    """Undo the creation of ``repository`` by a push whose call was then refused."""
+    if store.repositories.get(repository.name) is repository:
+        delete_repository(store, repository, force=True)
 
 
 def after_push(store: RegistryStore, repository: Repository, image: Image, now: _dt.datetime) -> None:

@@ -46,6 +46,8 @@ class Quotas:
     repository_policy_length: int = 10_240
     #: repository creation templates per registry
     repository_creation_templates_per_registry: int = 50
+    #: pull through cache rules per registry (50 as ECR's quota page listed it; not in the copy checked)
+    pull_through_cache_rules_per_registry: int = 50
     #: pull-time update exclusions per registry (the model lists at most 100)
     pull_time_update_exclusions_per_registry: int = 100
 

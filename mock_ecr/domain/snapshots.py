@@ -26,6 +26,7 @@ from typing import Any
 from .images.index import Image, ImageIndex, _SortedKeys
 from .repositories import Repository
 from .store import Backend, RegistryKey, RegistryStore
+from .upstreams import Upstreams
 
 #: how each Repository field is copied: "share" (immutable value), "copy" (a shallow copy
 #: of the container), "deep" (a deep copy: small nested data), "special" (by hand, below)
@@ -85,10 +86,11 @@ _new = object.__new__
 class Snapshot:
     """An opaque copy of every registry of a backend (``Backend.snapshot``)."""
 
-    __slots__ = ("_stores", "__weakref__")
+    __slots__ = ("_stores", "_upstreams", "__weakref__")
 
-    def __init__(self, stores: dict[RegistryKey, RegistryStore]) -> None:
+    def __init__(self, stores: dict[RegistryKey, RegistryStore], upstreams: Upstreams) -> None:
         self._stores = stores
+        self._upstreams = upstreams
 
     def __repr__(self) -> str:
         repositories = sum(len(store.repositories) for store in self._stores.values())
@@ -97,6 +99,7 @@ class Snapshot:
     def __del__(self) -> None:
         for store in self._stores.values():
             store.blobs.close()  # this copy lets go of its blobs
+        self._upstreams.close()
 
 
 def take(backend: Backend) -> Snapshot:
@@ -105,7 +108,7 @@ def take(backend: Backend) -> Snapshot:
     for store in backend.stores():
         with store.lock:
             copies[store.key] = copy_store(store)
-    return Snapshot(copies)
+    return Snapshot(copies, backend.upstreams.copy())
 
 
 def restore(backend: Backend, snapshot: Snapshot) -> None:
@@ -113,6 +116,8 @@ def restore(backend: Backend, snapshot: Snapshot) -> None:
     usable). The registries replaced are closed: their uploads discarded, their blobs
     released unless the snapshot holds them too."""
     fresh = {key: copy_store(store) for key, store in snapshot._stores.items()}
+    old_upstreams, backend.upstreams = backend.upstreams, snapshot._upstreams.copy()
+    old_upstreams.close()
     for old in backend.replace_stores(fresh):
         old.close()
 
@@ -124,6 +129,7 @@ def copy_store(store: RegistryStore) -> RegistryStore:
     twin.blobs = store.blobs.copy()
     twin.settings = copy.deepcopy(store.settings)
     twin.templates = copy.deepcopy(store.templates)
+    twin.pull_through_rules = {key: copy.copy(rule) for key, rule in store.pull_through_rules.items()}
     twin.follow_ups = []  # queued work belongs to the call that queued it
     return twin
 

@@ -10,8 +10,11 @@ it takes no further registry lock while holding them. Two such operations then n
 on each other in a cycle (A holds X and wants Y while B holds Y and wants X), whatever
 direction they copy in. A thread that already holds a registry's lock (a handler) may enter
 ``locked`` only if every registry it newly asks for sorts after the ones it holds; otherwise
-``locked`` raises rather than risk a deadlock, and the operation must instead apply its
-effects on the other registry after releasing the first lock.
+``locked`` raises ``LockOrderError`` rather than risk a deadlock. A handler that meets it
+(a pull through an ``ecr`` upstream that sorts first) is run again by ``api.handlers.handle``
+holding every registry it asked for, in order, so it asks before it changes anything;
+other work applies its effects on the other registry after releasing the first lock
+(``RegistryStore.follow_up``).
 """
 
 from __future__ import annotations
@@ -20,20 +23,23 @@ import datetime as _dt
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .blobs.layer_urls import LayerUrls
 from .blobs.storage import RegistryBlobs
 from .quotas import Quotas
 from .registry_settings import RegistrySettings
 from .tokens import Tokens
+from .upstreams import Upstreams
 
 if TYPE_CHECKING:
     from .blobs.uploads import Upload
+    from .pull_through import PullThroughCacheRule
     from .repositories import Repository
 
 #: a registry's key, and the order registry locks are taken in
 RegistryKey = tuple[str, str]
+T = TypeVar("T")
 
 
 def utcnow() -> _dt.datetime:
@@ -70,6 +76,8 @@ class RegistryStore:
         self.settings = RegistrySettings()
         #: repository creation templates by ``templates.template_key(prefix)``
         self.templates: dict[str, Any] = {}
+        #: pull through cache rules by ``templates.template_key(ecrRepositoryPrefix)``
+        self.pull_through_rules: dict[str, PullThroughCacheRule] = {}
         #: work a write here left for other registries, run once this lock is released
         self.follow_ups: list[Callable[[Backend], None]] = []
 
@@ -99,6 +107,15 @@ class RegistryStore:
             self.blobs.close()
 
 
+class LockOrderError(RuntimeError):
+    """``Backend.locked`` was asked for registries that sort before one the thread holds."""
+
+    def __init__(self, held: list[RegistryKey], wanted: list[RegistryKey]) -> None:
+        super().__init__(f"registry locks taken out of order: holding {sorted(held)}, asking for {wanted}")
+        #: the registries asked for anew
+        self.wanted = wanted
+
+
 class Backend:
     """Every registry of one outermost activation."""
 
@@ -110,6 +127,8 @@ class Backend:
         self.layer_urls = LayerUrls()
         #: registry passwords (GetAuthorizationToken), checked by the registry face
         self.tokens = Tokens()
+        #: what the public upstream registries of pull through cache rules hold (seeded by tests)
+        self.upstreams = Upstreams()
 
     def store(self, account_id: str, region: str) -> RegistryStore:
         key = (account_id, region)
@@ -127,7 +146,7 @@ class Backend:
     def locked(self, *keys: RegistryKey) -> Iterator[dict[RegistryKey, RegistryStore]]:
         """Hold the locks of the registries ``keys`` name, taken in the global order.
 
-        Yields the stores by key. Raises RuntimeError instead of taking a lock out of
+        Yields the stores by key. Raises LockOrderError (a RuntimeError) instead of taking a lock out of
         order: when the calling thread holds a registry lock that sorts after one it asks
         for anew (see the module docstring).
         """
@@ -137,7 +156,7 @@ class Backend:
         if held:
             newly = [key for key in ordered if key not in held]
             if newly and min(newly) < max(held):
-                raise RuntimeError(f"registry locks taken out of order: holding {sorted(held)}, asking for {newly}")
+                raise LockOrderError(held, newly)
         taken: list[RegistryStore] = []
         try:
             for key in ordered:
@@ -167,15 +186,28 @@ class Backend:
                 store.lock.release()
         return list(old.values())
 
-    def run(self, store: RegistryStore, work: Callable[[], Any]) -> Any:
+    def run(self, store: RegistryStore, work: Callable[[], T]) -> T:
         """``work()`` under ``store``'s lock; the follow-ups it queued run after the lock is
-        released, and a refused ``work`` (one that raised) queues none."""
-        with store.lock:
+        released, and a refused ``work`` (one that raised) queues none.
+
+        When ``work`` asks (``Backend.locked``) for registries that sort before ``store``, it
+        is run again holding them all, in the global order; so ``work`` asks for them before
+        it changes anything. The API's handlers and the registry face's routes run this way.
+        """
+        keys = [store.key]
+        while True:
             try:
-                result = work()
-            except BaseException:
-                store.follow_ups.clear()
-                raise
+                if len(keys) == 1:
+                    with store.lock:
+                        result = _attempt(store, work)
+                else:
+                    with self.locked(*keys):
+                        result = _attempt(store, work)
+                break
+            except LockOrderError as error:
+                if not error.wanted or set(error.wanted) <= set(keys):
+                    raise
+                keys.extend(error.wanted)
         if store.follow_ups:
             store.run_follow_ups(self)
         return result
@@ -189,11 +221,23 @@ class Backend:
             for blob in store.blobs.blobs.values():
                 blob._after_fork()
         self.layer_urls.after_fork()
+        self.upstreams.after_fork()
 
     def close(self) -> None:
         self.layer_urls.close()
+        self.upstreams.close()
         for store in self.stores():
             store.close()
+
+
+def _attempt(store: RegistryStore, work: Callable[[], T]) -> T:
+    """``work()``, dropping the follow-ups it queued if it raises (the caller holds the lock)."""
+    queued = len(store.follow_ups)
+    try:
+        return work()
+    except BaseException:
+        del store.follow_ups[queued:]  # a refused call sets nothing off
+        raise
 
 
 def _held_by_me(store: RegistryStore) -> bool:

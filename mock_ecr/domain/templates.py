@@ -11,6 +11,10 @@ import datetime as _dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import naming
+from .repositories import Repository
+from .store import RegistryStore
+
 ROOT = "ROOT"
 
 
@@ -70,3 +74,24 @@ def matching_template(store: Any, repository_name: str, applied_for: str) -> Rep
     if root is not None and applied_for in root.applied_for:
         return root
     return None
+
+
+def new_repository(
+    store: RegistryStore, name: str, template: RepositoryCreationTemplate | None, now: _dt.datetime
+) -> Repository:
+    """The repository ECR creates for you (a pull through cache, a create on push, a
+    replication), with ``template``'s settings, or the defaults without one. The caller adds
+    it with ``repositories.create_repository`` (which checks the repository quota)."""
+    repository = Repository(registry_id=store.account_id, region=store.region, name=name, created_at=now)
+    if template is None:
+        return repository
+    repository.tag_mutability = template.tag_mutability
+    repository.mutability_exclusions = [dict(f) for f in template.mutability_exclusions]
+    encryption = dict(template.encryption)
+    if encryption["encryptionType"] != "AES256" and not encryption.get("kmsKey"):
+        encryption["kmsKey"] = naming.managed_kms_key(store.account_id, store.region)
+    repository.encryption = encryption
+    repository.tags = {tag["Key"]: tag["Value"] for tag in template.resource_tags}
+    repository.policy_text = template.repository_policy
+    repository.lifecycle_policy_text = template.lifecycle_policy
+    return repository

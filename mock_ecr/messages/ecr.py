@@ -345,6 +345,73 @@ INVALID_ROLE_ARN = "Invalid role ARN provided"
 ROLE_OTHER_ACCOUNT = "The role must be in the same account as the registry"
 
 
+# -- pull through cache -------------------------------------------------------------------------
+# Real (seen in ECR answers): the unsupported URL, the missing-secret refusal (its "and try
+# again" completes a truncated quote, as the URL text ends) and the update without credentials.
+# The secret errors use the model's documentation; the rest follow the template texts above.
+
+
+def unsupported_upstream_url(url: str) -> str:
+    return f"The upstream registry URL {url} is invalid. Specify a valid upstream registry URL and try again"
+
+
+UPSTREAM_NEEDS_SECRET = (
+    "The specified upstream registry requires authentication. Specify a valid Secrets Manager ARN and try again"
+)
+UPDATE_NEEDS_CREDENTIALS = "Invalid input: Please set either credential arn or role arn to update the credentials"
+SECRET_NOT_FOUND = (
+    "The ARN of the secret specified in the pull through cache rule was not found. "
+    "Update the pull through cache rule with a valid secret ARN and try again."
+)
+SECRET_INACCESSIBLE = (
+    "The secret is unable to be accessed. Verify the resource permissions for the secret and try again."
+)
+
+
+def pull_through_rule_not_found(prefix: str, registry_id: str) -> str:
+    return f"The pull through cache rule with prefix '{prefix}' does not exist in {_registry(registry_id)}"
+
+
+def pull_through_rule_exists(prefix: str, registry_id: str) -> str:
+    return f"The pull through cache rule with prefix '{prefix}' already exists in {_registry(registry_id)}"
+
+
+def upstream_registry_mismatch(registry: str, url: str) -> str:
+    return f"The upstream registry URL {url} does not belong to the upstream registry {registry}"
+
+
+def credential_not_supported(registry: str) -> str:
+    return f"A credential ARN cannot be specified for the upstream registry {registry}"
+
+
+def option_only_for_ecr(member: str) -> str:
+    return f"{member} can only be specified when the upstream registry is ecr"
+
+
+UPSTREAM_PREFIX_WITH_ROOT = "upstreamRepositoryPrefix can only be specified when ecrRepositoryPrefix is not ROOT"
+CROSS_ACCOUNT_NEEDS_ROLE = "customRoleArn must be specified when the upstream registry is in another account"
+
+
+def upstream_image_unavailable(reference: str, upstream: str, name: str, registry_id: str) -> str:
+    return (
+        f"Unable to get the image '{reference}' from the upstream repository '{upstream}' for "
+        f"{_within_repository(name, registry_id)}"
+    )
+
+
+def upstream_layer_unavailable(digest: str, upstream: str, name: str, registry_id: str) -> str:
+    return (
+        f"Unable to get the layer with digest '{digest}' from the upstream repository '{upstream}' for "
+        f"{_within_repository(name, registry_id)}"
+    )
+
+
+#: BatchGetImage failure reasons of the upstream failure codes
+UPSTREAM_FAILURE_TEXT = {
+    "UpstreamAccessDenied": "The upstream registry denied access to the image",
+    "UpstreamTooManyRequests": "The upstream registry is throttling requests",
+    "UpstreamUnavailable": "The upstream registry is unavailable",
+}
 # -- archive, referrers, signing, pull-time exclusions ---------------------------------------------
 # No real answer of these actions is known; the texts follow the model's documentation of each
 # error and the phrasing of their siblings above.

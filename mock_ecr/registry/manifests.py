@@ -19,7 +19,7 @@ from typing import Any
 
 from .. import messages
 from ..api import shapes
-from ..domain import pushes
+from ..domain import pull_through, pushes
 from ..domain.images import manifests, service
 from ..domain.images.index import Image
 from ..domain.repositories import Repository
@@ -42,9 +42,12 @@ _GENERIC_TYPES = frozenset({"", "application/json", "application/octet-stream", 
 def pull_through_hook(store: RegistryStore, name: str, reference: str, call: Call) -> bool:
     """Called under the registry lock when a pull names a repository or image the registry
     does not hold, before MANIFEST_UNKNOWN / NAME_UNKNOWN is answered: a pull-through cache
-    rule whose prefix covers ``name`` fetches the image here. Returns whether it stored
-    anything (the pull then looks again). No pull-through cache is served yet: a no-op."""
-    return False
+    rule whose prefix covers ``name`` imports the image from its upstream here, as
+    BatchGetImage does. Returns whether it found anything (the pull then looks again)."""
+    try:
+        return pull_through.import_for_pull(call.session.backend, store, name, reference, call.now) is not None
+    except pull_through.UpstreamError:
+        return False  # nothing upstream: the registry's MANIFEST_UNKNOWN
 
 
 def reference_of(reference: str) -> tuple[str | None, str | None]:
@@ -150,8 +153,8 @@ def push(call: Call, reference: str) -> HttpResponse:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
             raise RegistryError("MANIFEST_INVALID", 400, texts.MANIFEST_NOT_UTF8) from None
-        repository = pushes.repository_for_push(store, call.name, call.now)
-        image = _put(call, store, repository, text, media_type, digest, tag)
+        with pushes.pushing_to(store, call.name, call.now, call.session.quotas) as repository:
+            image = _put(call, store, repository, text, media_type, digest, tag)
         headers = {
             "Location": f"/v2/{call.name}/manifests/{image.digest}",
             "Docker-Content-Digest": image.digest,

@@ -20,6 +20,7 @@ from ..domain import pushes
 from ..domain.blobs import uploads
 from ..domain.blobs.storage import repository_blob
 from ..domain.blobs.uploads import Upload
+from ..domain.repositories import Repository
 from ..domain.store import RegistryStore
 from ..errors import ECRError, LayerAlreadyExistsException
 from ..gateway.http import HttpRequest, HttpResponse
@@ -44,7 +45,10 @@ def start(call: Call) -> HttpResponse:
         params.update(mount=mounted, **({"from": source} if source is not None else {}))
 
     def work(store: RegistryStore) -> Any:
-        repository = pushes.repository_for_push(store, call.name, call.now)
+        with pushes.pushing_to(store, call.name, call.now, call.session.quotas) as repository:
+            return begin_in(store, repository)
+
+    def begin_in(store: RegistryStore, repository: Repository) -> Any:
         if mounted is not None and source is not None:
             check_digest(mounted)
             other = store.repositories.get(source) if source != call.name else None

@@ -148,6 +148,11 @@ class RegistryState:
     account_settings: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
     #: repository creation templates by prefix, in the RepositoryCreationTemplate shape
     templates: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: _EMPTY)
+    #: pull through cache rules by ecrRepositoryPrefix, in the PullThroughCacheRule shape
+    pull_through_rules: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: _EMPTY)
+    #: what the seeded public upstreams hold (the same for every registry):
+    #: host -> repository -> tag -> digest
+    upstreams: Mapping[str, Mapping[str, Mapping[str, str]]] = field(default_factory=lambda: _EMPTY)
     #: SigningConfiguration as GetSigningConfiguration answers it (None: none is configured)
     signing_configuration: Mapping[str, Any] | None = None
     #: principal ARN -> when its pull-time update exclusion was registered
@@ -192,17 +197,33 @@ class RegistryState:
 
 
 def registry_state(backend: Backend, account_id: str, region: str) -> RegistryState:
+    upstreams = _upstreams(backend)
     for store in backend.stores():
         if store.account_id == account_id and store.region == region:
-            return _snapshot(store)
-    return RegistryState(account_id, region, MappingProxyType({}))
+            return _snapshot(store, upstreams)
+    return RegistryState(account_id, region, MappingProxyType({}), upstreams=upstreams)
 
 
 def all_registries(backend: Backend) -> tuple[RegistryState, ...]:
-    return tuple(_snapshot(store) for store in backend.stores() if store.repositories)
+    upstreams = _upstreams(backend)
+    return tuple(_snapshot(store, upstreams) for store in backend.stores() if store.repositories)
 
 
-def _snapshot(store: RegistryStore) -> RegistryState:
+def _upstreams(backend: Backend) -> Mapping[str, Mapping[str, Mapping[str, str]]]:
+    upstreams = backend.upstreams
+    with upstreams.lock:
+        return MappingProxyType(
+            {
+                host: MappingProxyType(
+                    {name: MappingProxyType(dict(repo.tags)) for name, repo in registry.repositories.items()}
+                )
+                for host, registry in upstreams.registries.items()
+                if registry.repositories
+            }
+        )
+
+
+def _snapshot(store: RegistryStore, upstreams: Mapping[str, Any]) -> RegistryState:
     with store.lock:
         uploads: dict[int, list[UploadState]] = {}
         for upload in store.uploads.values():
@@ -223,6 +244,7 @@ def _snapshot(store: RegistryStore) -> RegistryState:
             }
         )
         templates = {t.prefix: _freeze(t.describe()) for t in store.templates.values()}
+        cache_rules = {r.prefix: _freeze(r.describe(store.account_id)) for r in store.pull_through_rules.values()}
         policy_text, account_settings = settings.policy_text, dict(settings.account_settings)
         rules = settings.signing_rules
         signing = _freeze({"rules": rules}) if rules is not None else None
@@ -235,6 +257,8 @@ def _snapshot(store: RegistryStore) -> RegistryState:
         policy_text,
         MappingProxyType(account_settings),
         MappingProxyType(templates),
+        MappingProxyType(cache_rules),
+        upstreams,
         signing,
         exclusions,
     )

@@ -15,6 +15,7 @@ it; a refused upload is cancelled, so no upload is ever left in progress.
 
 from __future__ import annotations
 
+import datetime as _dt
 import hashlib
 import json
 import os
@@ -107,44 +108,30 @@ def push_image(
     ``region`` / ``account_id`` choose the registry (default: the mock's account in the
     default region); ``create_repository`` creates the repository if it does not exist.
     """
-    if media_type not in FORMATS:
-        raise ValueError(f"media_type must be one of {', '.join(FORMATS)}, not {media_type!r}")
-    if isinstance(layers, int):
-        if layers < 0 or layer_size < 1:
-            raise ValueError("layers must be >= 0 and layer_size >= 1")
-        blobs = [os.urandom(layer_size) for _ in range(layers)]
-    else:
-        blobs = [bytes(layer) for layer in layers]
-        if not all(blobs):
-            raise ValueError("every layer must have at least one byte")
+    blobs = layer_blobs(layers, layer_size, media_type)
     registry_id = account_id or caller_account
     store = backend.store(registry_id, region or default_region)
     with store.lock:
         return _push(store, backend.quotas, repository_name, tag, blobs, media_type, create_repository)
 
 
-@contextmanager
-def _step(operation: str) -> Iterator[None]:
-    """Name the ECR action a refusal of this step answers, as a boto3 ClientError would."""
-    try:
-        yield
-    except ECRError as error:
-        if not error.operation_name:
-            error.operation_name = operation
-        raise
+def layer_blobs(layers: int | Sequence[bytes], layer_size: int, media_type: str) -> list[bytes]:
+    """The layers an image description asks for (``push_image``'s ``layers``), checked."""
+    if media_type not in FORMATS:
+        raise ValueError(f"media_type must be one of {', '.join(FORMATS)}, not {media_type!r}")
+    if isinstance(layers, int):
+        if layers < 0 or layer_size < 1:
+            raise ValueError("layers must be >= 0 and layer_size >= 1")
+        return [os.urandom(layer_size) for _ in range(layers)]
+    blobs = [bytes(layer) for layer in layers]
+    if not all(blobs):
+        raise ValueError("every layer must have at least one byte")
+    return blobs
 
 
-def _push(
-    store: RegistryStore,
-    quotas: Quotas,
-    repository_name: str,
-    tag: str | None,
-    blobs: list[bytes],
-    media_type: str,
-    create: bool,
-) -> PushedImage:
+def build_image(blobs: list[bytes], media_type: str, now: _dt.datetime) -> tuple[bytes, str]:
+    """The config blob and manifest text of an image of ``blobs`` in format ``media_type``."""
     manifest_type, config_type, layer_type = FORMATS[media_type]
-    now = utcnow()
     layer_digests = [_digest(blob) for blob in blobs]
     config = json.dumps(
         {
@@ -168,6 +155,33 @@ def _push(
         },
         indent=3,
     )
+    return config, manifest
+
+
+@contextmanager
+def _step(operation: str) -> Iterator[None]:
+    """Name the ECR action a refusal of this step answers, as a boto3 ClientError would."""
+    try:
+        yield
+    except ECRError as error:
+        if not error.operation_name:
+            error.operation_name = operation
+        raise
+
+
+def _push(
+    store: RegistryStore,
+    quotas: Quotas,
+    repository_name: str,
+    tag: str | None,
+    blobs: list[bytes],
+    media_type: str,
+    create: bool,
+) -> PushedImage:
+    manifest_type = FORMATS[media_type][0]
+    now = utcnow()
+    layer_digests = [_digest(blob) for blob in blobs]
+    config, manifest = build_image(blobs, media_type, now)
     with _step("PutImage"):
         _check_arguments(store, repository_name, tag, manifest, manifest_type)
 

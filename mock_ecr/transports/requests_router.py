@@ -1,7 +1,8 @@
 """The ``requests`` door: every URL the mock serves to ``requests`` goes through one router.
 
-While started (for the whole activation), the router replaces ``requests.Session.get_adapter``: for a URL the gateway serves it hands
-``requests`` the router's own transport adapter, which answers through the gateway; for every
+While started (for the whole activation), the router replaces
+``requests.Session.get_adapter``: for a URL the gateway serves it hands ``requests`` the
+router's own transport adapter, which answers through the gateway; for every
 other URL it calls the ``get_adapter`` that was installed before, so those requests reach
 whatever handles them (the network, or the ``responses`` mocks of the code under test).
 

@@ -123,3 +123,29 @@ def test_taking_a_registry_lock_out_of_order_is_refused():
     with backend.store(*A).lock:  # holding A, asking for B (later in the order) is fine
         with backend.locked(A, B):
             pass
+
+
+def test_backend_run_takes_an_upstream_that_sorts_first_in_order():
+    """A pull through an ``ecr`` upstream from a route holding only its own registry's lock."""
+    from mock_ecr.domain import pull_through
+
+    backend = Backend()
+    digests = _seed(backend, A)  # A sorts before B
+    now = utcnow()
+    store = backend.store(*B)
+    store.pull_through_rules["cache"] = pull_through.PullThroughCacheRule(
+        prefix="cache",
+        upstream_registry="ecr",
+        upstream_url=f"{A[0]}.dkr.ecr.{A[1]}.amazonaws.com",
+        created_at=now,
+        updated_at=now,
+        upstream_prefix="ROOT",
+        upstream_key=A,
+    )
+    with store.lock, pytest.raises(RuntimeError, match="out of order"):
+        pull_through.import_for_pull(backend, store, "cache/app", "own-0", now)
+    assert "cache/app" not in store.repositories  # asked before it changed anything
+    store_b = backend.store(*B)
+    image = backend.run(store_b, lambda: pull_through.import_for_pull(backend, store_b, "cache/app", "own-0", now))
+    assert image is not None and image.digest == digests[0]
+    assert store.repositories["cache/app"].images.tagged("own-0") is image
