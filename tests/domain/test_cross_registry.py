@@ -96,7 +96,7 @@ def test_copies_in_both_directions_from_many_threads_lose_nothing_and_never_dead
         index = repository.images
         # its own images plus every image of the other registry, each copied at least once
         assert len(index) == 2 * SEEDED
-        assert len(index.by_tag) == SEEDED + copies_into
+        assert len(index.seqs_by_tag) == SEEDED + copies_into
         assert sum(len(image.tags) for image in index) == SEEDED + copies_into
         # configs of both registries' images plus the one shared layer, each stored once
         assert repository.blob_links == set(store.blobs.blobs) and len(store.blobs.blobs) == 2 * SEEDED + 1
