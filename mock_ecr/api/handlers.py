@@ -2,7 +2,8 @@
 
 Handlers are registered per operation with ``@operation``. ``handle`` finds the handler,
 picks the registry the request addresses (the handler's ``locate``), and runs it while
-holding that registry's lock, so concurrent callers never observe half an update.
+holding that registry's lock, so concurrent callers never observe half an update. A
+handler with long pure work runs it in ``ctx.hold.paused()`` (see ``domain.store``).
 Handlers check everything before they change anything, so a failed call changes nothing.
 
 A handler is thin: it reads its params, calls the domain services, and builds the
@@ -19,7 +20,7 @@ from typing import Any
 
 from .. import messages
 from ..domain.repositories import Repository, get_repository
-from ..domain.store import Backend, RegistryStore, utcnow
+from ..domain.store import Backend, Hold, RegistryStore, utcnow
 from ..errors import ECRError, InvalidParameterException
 
 Handler = Callable[["RequestContext", dict[str, Any]], dict[str, Any]]
@@ -42,6 +43,8 @@ class RequestContext:
     now: _dt.datetime = field(default_factory=utcnow)
     #: the registry the request addresses, locked for the handler's whole run
     store: RegistryStore = field(init=False)
+    #: the handler's hold on that lock (``hold.paused()`` lets other calls in meanwhile)
+    hold: Hold = field(init=False)
 
 
 def addressed_registry(ctx: RequestContext, params: dict[str, Any]) -> tuple[str, str]:
@@ -90,7 +93,7 @@ def handle(
     handler, locate = entry
     ctx = RequestContext(backend, account_id, region, operation_name)
     store = ctx.store = backend.store(*locate(ctx, params))
-    with store.lock:
+    with Hold(store) as ctx.hold:
         return handler(ctx, params)
 
 

@@ -12,6 +12,12 @@ direction they copy in. A thread that already holds a registry's lock (a handler
 ``locked`` only if every registry it newly asks for sorts after the ones it holds; otherwise
 ``locked`` raises rather than risk a deadlock, and the operation must instead apply its
 effects on the other registry after releasing the first lock.
+
+**Long pure work steps out of the lock.** An operation whose work is long and reads only
+a copy of some state (a lifecycle policy evaluated against a view of a repository's
+images) holds the lock through a ``Hold`` and runs that work inside ``hold.paused()``:
+other calls to the registry go ahead meanwhile, and on return the operation checks, with
+the lock held again, that what it read is unchanged before it acts on the result.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from __future__ import annotations
 import datetime as _dt
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import TYPE_CHECKING, Any
 
 from .blobs.layer_urls import LayerUrls
@@ -81,6 +87,47 @@ class RegistryStore:
             for upload in uploads.values():
                 upload.buffer.discard()
             self.blobs.close()
+
+
+class Hold:
+    """This thread's hold on a registry's lock (``with Hold(store):``), which pure work may
+    pause so other calls to the registry go ahead (see the module docstring).
+
+    A hold taken while the thread already held the lock (a call made under ``Backend.locked``,
+    or by code that holds the lock itself) never pauses: its outer holder counts on the
+    registry not changing under it.
+    """
+
+    __slots__ = ("lock", "pausable")
+
+    def __init__(self, store: RegistryStore) -> None:
+        self.lock = store.lock
+        self.pausable = False
+
+    def __enter__(self) -> Hold:
+        self.pausable = not _held_by_me_lock(self.lock)
+        self.lock.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.lock.release()
+
+    def paused(self) -> AbstractContextManager[None]:
+        """The lock released for the ``with`` block and taken back after it (when pausable)."""
+        return self._released() if self.pausable else nullcontext()
+
+    @contextmanager
+    def _released(self) -> Iterator[None]:
+        self.lock.release()
+        try:
+            yield
+        finally:
+            self.lock.acquire()
+
+
+def never_paused() -> AbstractContextManager[None]:
+    """The pause of a caller that cannot let go of the lock (``Hold.paused`` when not pausable)."""
+    return nullcontext()
 
 
 class Backend:
@@ -165,4 +212,8 @@ class Backend:
 
 
 def _held_by_me(store: RegistryStore) -> bool:
-    return store.lock._is_owned()  # type: ignore[attr-defined]  # RLock's own "held by this thread"
+    return _held_by_me_lock(store.lock)
+
+
+def _held_by_me_lock(lock: Any) -> bool:
+    return bool(lock._is_owned())  # RLock's own "held by this thread"
