@@ -1138,6 +1138,11 @@ def hostile_lifecycle_phase() -> dict[str, float]:
         client.start_lifecycle_policy_preview(repositoryName="hostile", lifecyclePolicyText=text)
         preview = client.get_lifecycle_policy_preview(repositoryName="hostile", maxResults=10)
         preview_ms = (time.perf_counter() - t0) * 1000
+        waits = _calls_during(
+            lambda: client.start_lifecycle_policy_preview(repositoryName="hostile", lifecyclePolicyText=text),
+            lambda: client.list_images(repositoryName="hostile", maxResults=1),
+        )
+        client.get_lifecycle_policy_preview(repositoryName="hostile", maxResults=1)
         client.put_lifecycle_policy(repositoryName="hostile", lifecyclePolicyText=text)
         t0 = time.perf_counter()
         expired = m.apply_lifecycle_policies()
@@ -1149,7 +1154,38 @@ def hostile_lifecycle_phase() -> dict[str, float]:
             "apply_ms": apply_ms,
             "expiring": preview["summary"]["expiringImageTotalCount"],
             "expired": len(expired),
+            "waits": len(waits),
+            "longest_wait_ms": max(waits),
         }
+
+
+def _calls_during(work: Any, call: Any) -> list[float]:
+    """``call`` made over and over from another thread while ``work`` runs (and once more
+    after): how long each took, in ms. A call held behind a lock ``work`` holds takes as
+    long as ``work``; one that is not waits at most for the interpreter to switch threads."""
+    import threading
+
+    waits: list[float] = []
+    done = threading.Event()
+    started = threading.Event()
+
+    def probe() -> None:
+        while True:
+            finished = done.is_set()
+            t0 = time.perf_counter()
+            call()
+            waits.append((time.perf_counter() - t0) * 1000)
+            started.set()
+            if finished:
+                return
+
+    thread = threading.Thread(target=probe)
+    thread.start()
+    started.wait()
+    work()
+    done.set()
+    thread.join()
+    return waits
 
 
 def run_state_phases() -> None:
@@ -1166,6 +1202,10 @@ def run_state_phases() -> None:
     print("|---|---:|")
     print(f"| StartLifecyclePolicyPreview + GetLifecyclePolicyPreview | {hostile['preview_ms']:.1f} |")
     print(f"| apply_lifecycle_policies ({hostile['expired']:.0f} expired) | {hostile['apply_ms']:.1f} |")
+    print(
+        f"| longest of {hostile['waits']:.0f} ListImages calls to the same repository from another thread"
+        f" while a StartLifecyclePolicyPreview runs | {hostile['longest_wait_ms']:.1f} |"
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -354,6 +354,19 @@ def test_tag_pattern_agrees_with_a_regular_expression_exhaustively() -> None:
             assert tag_pattern_matches(pattern, tag) == (regex.fullmatch(tag) is not None), (pattern, tag)
 
 
+def test_rules_select_what_tag_pattern_matches_says_for_every_pattern_shape() -> None:
+    """Exact, ``head*``, ``*tail``, ``*middle*`` and the other shapes each take their own
+    path in the engine; all agree with ``tag_pattern_matches`` on every image's tags."""
+    tags = [tag for tag in _strings("a.", 4) if tag]
+    images = [image(f"{first}|{second}", first, second, days=10) for first in tags for second in tags[:5]]
+    for pattern in _strings("a*.", 4):
+        if not pattern:
+            continue
+        chosen = expired(policy(age(1, tagStatus="tagged", tagPatternList=[pattern])), images)
+        wanted = [i.digest for i in images if any(tag_pattern_matches(pattern, tag) for tag in i.tags)]
+        assert sorted(chosen) == sorted(wanted), pattern
+
+
 def test_tag_pattern_matching_is_not_catastrophic() -> None:
     started = time.perf_counter()
     assert not tag_pattern_matches("*a*a*a*a*b", "a" * 200_000)

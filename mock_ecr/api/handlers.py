@@ -2,7 +2,8 @@
 
 Handlers are registered per operation with ``@operation``. ``handle`` finds the handler,
 picks the registry the request addresses (the handler's ``locate``), and runs it while
-holding that registry's lock, so concurrent callers never observe half an update.
+holding that registry's lock, so concurrent callers never observe half an update. A
+handler with long pure work runs it in ``ctx.hold.paused()`` (see ``domain.store``).
 Handlers check everything before they change anything, so a failed call changes nothing.
 
 A handler is thin: it reads its params, calls the domain services, and builds the
@@ -20,7 +21,7 @@ from typing import Any
 from .. import messages
 from ..domain import principals, pushes
 from ..domain.repositories import Repository, get_repository
-from ..domain.store import Backend, RegistryStore, utcnow
+from ..domain.store import Backend, Hold, RegistryStore, utcnow
 from ..errors import ECRError, InvalidParameterException
 
 Handler = Callable[["RequestContext", dict[str, Any]], dict[str, Any]]
@@ -45,6 +46,8 @@ class RequestContext:
     caller_arn: str = ""
     #: the registry the request addresses, locked for the handler's whole run
     store: RegistryStore = field(init=False)
+    #: the handler's hold on that lock (``hold.paused()`` lets other calls in meanwhile)
+    hold: Hold = field(init=False)
 
 
 def addressed_registry(ctx: RequestContext, params: dict[str, Any]) -> tuple[str, str]:
@@ -118,7 +121,12 @@ def handle(
     caller = caller_arn or principals.default_caller_arn(account_id, region)
     ctx = RequestContext(backend, account_id, region, operation_name, caller_arn=caller)
     store = ctx.store = backend.store(*locate(ctx, params))
-    return backend.run(store, lambda: handler(ctx, params))
+
+    def run(hold: Hold) -> dict[str, Any]:
+        ctx.hold = hold
+        return handler(ctx, params)
+
+    return backend.run(store, run)
 
 
 def not_implemented(operation_name: str) -> ECRError:

@@ -71,7 +71,8 @@ def start_lifecycle_policy_preview(
     ctx: RequestContext, repository: Repository, params: dict[str, Any]
 ) -> dict[str, Any]:
     """Preview the given policy text, or the repository's own policy when none is given."""
-    preview = policies.start_preview(ctx.backend.quotas, repository, params.get("lifecyclePolicyText"), ctx.now)
+    text = params.get("lifecyclePolicyText")
+    preview = policies.start_preview(ctx.backend.quotas, repository, text, ctx.now, ctx.hold.paused)
     return {
         "registryId": repository.registry_id,
         "repositoryName": repository.name,

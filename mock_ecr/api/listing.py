@@ -56,11 +56,11 @@ def list_images(ctx: RequestContext, repository: Repository, params: dict[str, A
     paging = pagination.paging("ListImages")
     index = repository.images
     status = _status_filter(params)
-    keep = None if status is None else (lambda key: shapes.image_status(index.entries[key][0]) == status)
+    keep = None if status is None else (lambda key: shapes.image_status(index.entry(key)[0]) == status)
     keys, token = _page(index.entry_keys(_tag_status(params)), "ListImages", paging, params, keep)
     image_ids = []
     for key in keys:
-        image, tag = index.entries[key]
+        image, tag = index.entry(key)
         image_ids.append(shapes.image_id(image, tag))
     return paging.answer({"imageIds": image_ids}, token)
 

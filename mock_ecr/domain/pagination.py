@@ -22,11 +22,9 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-import botocore.session
-
 from .. import messages
 from ..errors import invalid_parameter
-from ..wire.model import service_model
+from ..wire.model import paginator, service_model
 
 _PREFIX = "mock-ecr:"
 #: the page size when the model does not document one
@@ -56,17 +54,11 @@ class Paging:
 
 
 @cache
-def _paginators() -> Any:
-    return botocore.session.get_session().get_paginator_model("ecr")
-
-
-@cache
 def paging(operation: str) -> Paging:
     """The paging of ``operation``, from botocore's paginator configuration (read once);
     an operation botocore has no paginator for pages with ``maxResults`` and ``nextToken``."""
-    try:
-        config = _paginators().get_paginator(operation)
-    except ValueError:  # "Paginator for operation does not exist"
+    config = paginator(operation)
+    if config is None:
         config = {"limit_key": "maxResults", "input_token": "nextToken", "output_token": "nextToken"}
     limit_key = config["limit_key"]
     shape = service_model().operation_model(operation).input_shape

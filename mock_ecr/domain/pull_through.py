@@ -254,7 +254,7 @@ def _from_registry(source: RegistryStore, rule: PullThroughCacheRule, name: str,
     if origin is None:
         raise UpstreamError("ImageNotFound", where, reference)
     index = origin.images
-    chosen = pick(index.by_digest, {tag: image.digest for tag, image in index.by_tag.items()})
+    chosen = pick(index.by_digest, {tag: index.images_by_seq[seq].digest for tag, seq in index.seqs_by_tag.items()})
     if chosen is None:
         raise UpstreamError("ImageNotFound", where, reference)
     digest, tags = chosen

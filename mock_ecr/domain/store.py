@@ -15,6 +15,12 @@ direction they copy in. A thread that already holds a registry's lock (a handler
 holding every registry it asked for, in order, so it asks before it changes anything;
 other work applies its effects on the other registry after releasing the first lock
 (``RegistryStore.follow_up``).
+
+**Long pure work steps out of the lock.** An operation whose work is long and reads only
+a copy of some state (a lifecycle policy evaluated against a view of a repository's
+images) holds the lock through a ``Hold`` and runs that work inside ``hold.paused()``:
+other calls to the registry go ahead meanwhile, and on return the operation checks, with
+the lock held again, that what it read is unchanged before it acts on the result.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from __future__ import annotations
 import datetime as _dt
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .blobs.layer_urls import LayerUrls
@@ -116,6 +122,47 @@ class LockOrderError(RuntimeError):
         self.wanted = wanted
 
 
+class Hold:
+    """This thread's hold on a registry's lock (``with Hold(store):``), which pure work may
+    pause so other calls to the registry go ahead (see the module docstring).
+
+    A hold taken while the thread already held the lock (a call made under ``Backend.locked``,
+    or by code that holds the lock itself) never pauses: its outer holder counts on the
+    registry not changing under it.
+    """
+
+    __slots__ = ("lock", "pausable")
+
+    def __init__(self, store: RegistryStore) -> None:
+        self.lock = store.lock
+        self.pausable = False
+
+    def __enter__(self) -> Hold:
+        self.pausable = not _held_by_me_lock(self.lock)
+        self.lock.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.lock.release()
+
+    def paused(self) -> AbstractContextManager[None]:
+        """The lock released for the ``with`` block and taken back after it (when pausable)."""
+        return self._released() if self.pausable else nullcontext()
+
+    @contextmanager
+    def _released(self) -> Iterator[None]:
+        self.lock.release()
+        try:
+            yield
+        finally:
+            self.lock.acquire()
+
+
+def never_paused() -> AbstractContextManager[None]:
+    """The pause of a caller that cannot let go of the lock (``Hold.paused`` when not pausable)."""
+    return nullcontext()
+
+
 class Backend:
     """Every registry of one outermost activation."""
 
@@ -186,9 +233,10 @@ class Backend:
                 store.lock.release()
         return list(old.values())
 
-    def run(self, store: RegistryStore, work: Callable[[], T]) -> T:
-        """``work()`` under ``store``'s lock; the follow-ups it queued run after the lock is
-        released, and a refused ``work`` (one that raised) queues none.
+    def run(self, store: RegistryStore, work: Callable[[Hold], T]) -> T:
+        """``work(hold)`` under ``store``'s lock (``hold`` is its ``Hold``); the follow-ups
+        it queued run after the lock is released, and a refused ``work`` (one that raised)
+        queues none.
 
         When ``work`` asks (``Backend.locked``) for registries that sort before ``store``, it
         is run again holding them all, in the global order; so ``work`` asks for them before
@@ -198,11 +246,11 @@ class Backend:
         while True:
             try:
                 if len(keys) == 1:
-                    with store.lock:
-                        result = _attempt(store, work)
+                    with Hold(store) as hold:
+                        result = _attempt(store, work, hold)
                 else:
-                    with self.locked(*keys):
-                        result = _attempt(store, work)
+                    with self.locked(*keys), Hold(store) as hold:
+                        result = _attempt(store, work, hold)
                 break
             except LockOrderError as error:
                 if not error.wanted or set(error.wanted) <= set(keys):
@@ -230,15 +278,19 @@ class Backend:
             store.close()
 
 
-def _attempt(store: RegistryStore, work: Callable[[], T]) -> T:
-    """``work()``, dropping the follow-ups it queued if it raises (the caller holds the lock)."""
+def _attempt(store: RegistryStore, work: Callable[[Hold], T], hold: Hold) -> T:
+    """``work(hold)``, dropping the follow-ups it queued if it raises (the caller holds the lock)."""
     queued = len(store.follow_ups)
     try:
-        return work()
+        return work(hold)
     except BaseException:
         del store.follow_ups[queued:]  # a refused call sets nothing off
         raise
 
 
 def _held_by_me(store: RegistryStore) -> bool:
-    return store.lock._is_owned()  # type: ignore[attr-defined]  # RLock's own "held by this thread"
+    return _held_by_me_lock(store.lock)
+
+
+def _held_by_me_lock(lock: Any) -> bool:
+    return bool(lock._is_owned())  # RLock's own "held by this thread"

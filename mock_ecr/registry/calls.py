@@ -77,7 +77,7 @@ class Call:
     def locked(self, work: Callable[[RegistryStore], Any]) -> Any:
         """``work(store)`` under the addressed registry's lock (follow-ups after it)."""
         store = self.store
-        return self.session.backend.run(store, lambda: work(store))
+        return self.session.backend.run(store, lambda hold: work(store))
 
     def guarded(self, operation: str, params: dict[str, Any], body: Callable[[], Outcome]) -> HttpResponse:
         """Answer the request as ``operation`` with ``body()`` (which takes the lock as it

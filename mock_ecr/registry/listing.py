@@ -37,7 +37,7 @@ def tags(call: Call) -> HttpResponse:
         if size is not None and limit is None:
             raise RegistryError("PAGINATION_NUMBER_INVALID", 400, texts.page_size_invalid(size))
         repository = call.repository(store)
-        names = sorted(repository.images.by_tag)
+        names = sorted(repository.images.seqs_by_tag)
         if last is not None:
             names = names[bisect_right(names, last) :]
         headers = {"Content-Type": "application/json; charset=utf-8"}
@@ -46,8 +46,9 @@ def tags(call: Call) -> HttpResponse:
                 headers["Link"] = f'</v2/{call.name}/tags/list?n={limit}&last={quote(names[limit - 1])}>; rel="next"'
             names = names[:limit]
         body = json.dumps({"name": call.name, "tags": names}).encode()
-        images = repository.images.by_tag
-        recorded = {"imageIds": [{"imageDigest": images[t].digest, "imageTag": t} for t in names]}
+        index = repository.images
+        by_seq, seqs = index.images_by_seq, index.seqs_by_tag
+        recorded = {"imageIds": [{"imageDigest": by_seq[seqs[t]].digest, "imageTag": t} for t in names]}
         return response(200, headers, body), recorded
 
     return call.run("ListImages", params, work)

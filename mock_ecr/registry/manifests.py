@@ -179,7 +179,7 @@ def _put(
         )
     except ImageAlreadyExistsException:
         # the same manifest pushed to the same tag again: the registry answers it as stored
-        image = repository.images.by_tag[tag] if tag is not None else None
+        image = repository.images.tagged(tag) if tag is not None else None
         if image is None:
             raise
         return image

@@ -96,7 +96,7 @@ def test_copies_in_both_directions_from_many_threads_lose_nothing_and_never_dead
         index = repository.images
         # its own images plus every image of the other registry, each copied at least once
         assert len(index) == 2 * SEEDED
-        assert len(index.by_tag) == SEEDED + copies_into
+        assert len(index.seqs_by_tag) == SEEDED + copies_into
         assert sum(len(image.tags) for image in index) == SEEDED + copies_into
         # configs of both registries' images plus the one shared layer, each stored once
         assert repository.blob_links == set(store.blobs.blobs) and len(store.blobs.blobs) == 2 * SEEDED + 1
@@ -146,6 +146,6 @@ def test_backend_run_takes_an_upstream_that_sorts_first_in_order():
         pull_through.import_for_pull(backend, store, "cache/app", "own-0", now)
     assert "cache/app" not in store.repositories  # asked before it changed anything
     store_b = backend.store(*B)
-    image = backend.run(store_b, lambda: pull_through.import_for_pull(backend, store_b, "cache/app", "own-0", now))
+    image = backend.run(store_b, lambda hold: pull_through.import_for_pull(backend, store_b, "cache/app", "own-0", now))
     assert image is not None and image.digest == digests[0]
     assert store.repositories["cache/app"].images.tagged("own-0") is image

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from .conftest import ACCOUNT, OCI, errors
@@ -34,10 +36,8 @@ def test_without_a_template_a_push_is_refused_and_creates_nothing(reg):
 def test_a_refused_manifest_push_leaves_no_repository_behind(reg):
     _create_on_push(reg)
     missing = "sha256:" + "0" * 64
-    manifest = (
-        '{"schemaVersion":2,"mediaType":"%s","config":{"mediaType":"application/vnd.oci.image.config.v1+json",'
-        '"digest":"%s","size":2},"layers":[]}' % (OCI, missing)
-    )
+    config = {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": missing, "size": 2}
+    manifest = json.dumps({"schemaVersion": 2, "mediaType": OCI, "config": config, "layers": []})
     answer = reg.push_manifest("team/ghost", "v1", manifest, OCI)
     assert answer.status_code == 400
     assert errors(answer)[0][0] == "MANIFEST_BLOB_UNKNOWN"

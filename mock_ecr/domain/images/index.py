@@ -23,7 +23,7 @@ import datetime as _dt
 from bisect import bisect_left, insort
 from collections.abc import Iterator
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from .manifests import Manifest
@@ -34,13 +34,15 @@ _NO_REFERRERS: frozenset[str] = frozenset()
 EntryKey = tuple[int, str]
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Image:
     """One image (manifest) stored in a repository.
 
     ``digest``, ``tags``, ``pushed_at`` and ``last_pulled_at`` are what other modules (the
     lifecycle engine) read; ``tags`` is replaced, never mutated, so a reader holding it
-    sees a consistent value.
+    sees a consistent value. Every field holds an immutable value, so a copy of an image
+    (``domain.snapshots``) copies no container; slots keep a repository of many images small
+    and quick to copy and free.
     """
 
     digest: str
@@ -59,8 +61,6 @@ class Image:
     activation_due: _dt.datetime | None = None
     #: ``signing.SigningStatus`` per signing profile that signed (or failed to sign) it
     signing: tuple[Any, ...] = ()
-    #: key of each tag's ListImages entry, or of the untagged entry under None
-    entry_seqs: dict[str | None, EntryKey] = field(default_factory=dict)
 
     @property
     def media_type(self) -> str:
@@ -93,6 +93,12 @@ class _SortedKeys:
         if self._removed:
             self._apply_removals()
         self._keys = value
+
+    def copy(self) -> _SortedKeys:
+        twin = _SortedKeys()
+        twin._keys = self._keys.copy()
+        twin._removed = self._removed.copy()
+        return twin
 
     def add(self, key: Any) -> None:
         if self._removed:
@@ -131,6 +137,11 @@ class ImageIndex:
 
     Lives in ``Repository.images``; ``len()`` is the number of images, which is
     what ``Repository.image_count()`` reads. Callers hold the registry lock.
+
+    Only ``by_digest`` and ``images_by_seq`` hold images; everything else holds image
+    numbers, tags and keys (immutable values), so a copy of the index (a snapshot) rebuilds
+    two dicts and copies the rest wholesale. An entry's key names its image and tag, so the
+    entry itself is never stored: ``entry(key)`` reads it back.
     """
 
     def __init__(self) -> None:
@@ -138,11 +149,10 @@ class ImageIndex:
         #: digest -> its image number, kept after deletion so a re-pushed image keeps its place
         self._numbers: dict[str, int] = {}
         self.by_digest: dict[str, Image] = {}
-        self.by_tag: dict[str, Image] = {}
-        #: image seq -> image
+        #: tag -> number of the image that has it
+        self.seqs_by_tag: dict[str, int] = {}
+        #: image seq -> image (the same images as ``by_digest``, in the same order)
         self.images_by_seq: dict[int, Image] = {}
-        #: entry key -> (image, tag or None)
-        self.entries: dict[EntryKey, tuple[Image, str | None]] = {}
         self._image_keys = {status: _SortedKeys() for status in TAG_STATUSES}
         self._entry_keys = {status: _SortedKeys() for status in TAG_STATUSES}
         #: child digest -> digests of the manifest lists / indexes that reference it
@@ -164,7 +174,13 @@ class ImageIndex:
         return self.by_digest.get(digest)
 
     def tagged(self, tag: str) -> Image | None:
-        return self.by_tag.get(tag)
+        seq = self.seqs_by_tag.get(tag)
+        return None if seq is None else self.images_by_seq[seq]
+
+    def entry(self, key: EntryKey) -> tuple[Image, str | None]:
+        """The (image, tag or None) of the ListImages entry ``key`` (one of ``entry_keys``)."""
+        seq, tag = key
+        return self.images_by_seq[seq], tag or None
 
     def image_keys(self, tag_status: str = "ANY") -> list[int]:
         """Image numbers in push order (read-only view for ``pagination.page``)."""
@@ -191,16 +207,18 @@ class ImageIndex:
 
     def tag(self, image: Image, tag: str) -> Image | None:
         """Put ``tag`` on ``image``, taking it off the image that had it; returns that image."""
-        previous = self.by_tag.get(tag)
-        if previous is image:
+        previous_seq = self.seqs_by_tag.get(tag)
+        if previous_seq == image.seq:
             return None
-        if previous is not None:
+        previous = None
+        if previous_seq is not None:
+            previous = self.images_by_seq[previous_seq]
             self._untag(previous, tag)
         if not image.tags:
             self._end_entry(image, None)
             self._move_image(image, "UNTAGGED", "TAGGED")
         image.tags = (*image.tags, tag)
-        self.by_tag[tag] = image
+        self.seqs_by_tag[tag] = image.seq
         self._start_entry(image, tag)
         return previous
 
@@ -214,19 +232,18 @@ class ImageIndex:
         notes the removal, applied in bulk at its next read.
         """
         tags = image.tags
+        seq = image.seq
         status = "TAGGED" if tags else "UNTAGGED"
-        by_tag, entries, entry_keys = self.by_tag, self.entries, self._entry_keys
+        seqs_by_tag, entry_keys = self.seqs_by_tag, self._entry_keys
         any_entries, status_entries = entry_keys["ANY"]._removed, entry_keys[status]._removed
         for tag in tags:
-            del by_tag[tag]
-        for entry in image.entry_seqs.values():
-            del entries[entry]
+            del seqs_by_tag[tag]
+        # a tagged image has one entry per tag, an untagged one its untagged entry
+        for entry in [(seq, tag) for tag in tags] if tags else [(seq, "")]:
             any_entries.add(entry)
             status_entries.add(entry)
-        image.entry_seqs.clear()
         image.tags = ()
         del self.by_digest[image.digest]
-        seq = image.seq
         del self.images_by_seq[seq]
         image_keys = self._image_keys
         image_keys["ANY"]._removed.add(seq)  # the only two orders that hold it
@@ -248,7 +265,7 @@ class ImageIndex:
     # -- internals -------------------------------------------------------------------------
     def _untag(self, image: Image, tag: str) -> None:
         self._end_entry(image, tag)
-        del self.by_tag[tag]
+        del self.seqs_by_tag[tag]
         image.tags = tuple(t for t in image.tags if t != tag)
         if not image.tags:
             self._move_image(image, "TAGGED", "UNTAGGED")
@@ -260,13 +277,10 @@ class ImageIndex:
 
     def _start_entry(self, image: Image, tag: str | None) -> None:
         entry = (image.seq, tag or "")
-        image.entry_seqs[tag] = entry
-        self.entries[entry] = (image, tag)
         for key in ("ANY", "TAGGED" if tag is not None else "UNTAGGED"):
             self._entry_keys[key].add(entry)
 
     def _end_entry(self, image: Image, tag: str | None) -> None:
-        entry = image.entry_seqs.pop(tag)
-        del self.entries[entry]
+        entry = (image.seq, tag or "")
         for key in ("ANY", "TAGGED" if tag is not None else "UNTAGGED"):
             self._entry_keys[key].remove(entry)

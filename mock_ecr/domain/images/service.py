@@ -161,7 +161,7 @@ def resolve(index: ImageIndex, digest: str | None, tag: str | None) -> tuple[Ima
         return None, "InvalidImageDigest" if _is_image_digest(digest) is None else "ImageNotFound"
     if digest is not None and _is_image_digest(digest) is None:
         return None, "InvalidImageDigest"
-    image = index.by_tag.get(tag)
+    image = index.tagged(tag)
     if image is None:
         return None, "ImageNotFound"
     if digest is not None and image.digest != digest:

@@ -21,11 +21,12 @@ The caller supplies ``now`` so this module never reads a clock.
 from __future__ import annotations
 
 import functools
+import operator
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from .rules import LifecyclePolicy, Rule
 
@@ -89,7 +90,8 @@ def evaluate(policy: LifecyclePolicy, images: Iterable[LifecycleImage], now: dat
     claimed: set[int] = set()
     decisions: list[Decision] = []
     for rule in sorted(policy.rules, key=lambda rule: rule.priority):
-        seen = [index for index, entry in enumerate(entries) if _selects(rule, entry)]
+        selects = _selector(rule)
+        seen = [index for index, entry in enumerate(entries) if selects(entry)]
         for index in _chosen(rule, seen, entries, now):
             if index not in claimed:
                 decisions.append(_decision(rule, entries[index]))
@@ -125,26 +127,30 @@ def _storage_class(image: LifecycleImage) -> str:
     return str(getattr(image, "storage_class", None) or "standard").lower()
 
 
-def _selects(rule: Rule, entry: _Entry) -> bool:
-    """Whether ``entry`` meets the rule's storage class and tagging requirements."""
-    if entry.storage_class != rule.storage_class:
-        return False
-    if rule.tag_status == "any":
-        return True
-    if rule.tag_status == "untagged":
-        return not entry.tags
-    if not entry.tags:
-        return False
-    tags = entry.tags
+def _selector(rule: Rule) -> Callable[[_Entry], bool]:
+    """Whether an entry meets the rule's storage class and tagging requirements.
+
+    Built once per rule and evaluation: its pattern tests are looked up once, not once per
+    image (a lookup hashes the whole pattern list, thousands long in a hostile policy).
+    """
+    storage_class, status = rule.storage_class, rule.tag_status
+    if status == "any":
+        return lambda entry: entry.storage_class == storage_class
+    if status == "untagged":
+        return lambda entry: entry.storage_class == storage_class and not entry.tags
     if rule.tag_prefixes:
-        return all(any(tag.startswith(prefix) for tag in tags) for prefix in _distinct_prefixes(rule.tag_prefixes))
-    for pattern in _distinct_patterns(rule.tag_patterns):
-        for tag in tags:
-            if tag_pattern_matches(pattern, tag):
-                break
-        else:
-            return False
-    return True
+        starts = _prefix_tests(rule.tag_prefixes)
+
+        def tests(tags: tuple[str, ...]) -> bool:
+            return all(any(map(start, tags)) for start in starts)
+
+    else:
+        patterns = _pattern_tests(rule.tag_patterns)
+
+        def tests(tags: tuple[str, ...]) -> bool:
+            return all(test(tags) for test in patterns)
+
+    return lambda entry: entry.storage_class == storage_class and bool(entry.tags) and tests(entry.tags)
 
 
 @functools.lru_cache(maxsize=128)
@@ -164,6 +170,39 @@ def _distinct_prefixes(prefixes: tuple[str, ...]) -> tuple[str, ...]:
     distinct = dict.fromkeys(prefixes)
     distinct.pop("", None)
     return tuple(sorted(distinct, key=len, reverse=True))
+
+
+@functools.lru_cache(maxsize=128)
+def _prefix_tests(prefixes: tuple[str, ...]) -> tuple[Callable[[str], bool], ...]:
+    """``str.startswith`` of each distinct prefix, for ``map`` over an image's tags."""
+    return tuple(operator.methodcaller("startswith", prefix) for prefix in _distinct_prefixes(prefixes))
+
+
+@functools.lru_cache(maxsize=128)
+def _pattern_tests(patterns: tuple[str, ...]) -> tuple[Callable[[tuple[str, ...]], bool], ...]:
+    """For each distinct pattern, whether any of an image's tags matches it.
+
+    The shapes hostile and ordinary policies use most (``exact``, ``head*``, ``*tail``,
+    ``*middle*``) are tested by ``str`` methods mapped over the tags, with no Python-level
+    loop; the others by ``tag_pattern_matches``.
+    """
+    return tuple(_pattern_test(pattern) for pattern in _distinct_patterns(patterns))
+
+
+def _pattern_test(pattern: str) -> Callable[[tuple[str, ...]], bool]:
+    pieces = pattern.split("*")
+    if len(pieces) == 1:
+        return lambda tags: pattern in tags
+    test: Callable[[str], Any]
+    if len(pieces) == 2 and not pieces[1]:
+        test = operator.methodcaller("startswith", pieces[0])
+    elif len(pieces) == 2 and not pieces[0]:
+        test = operator.methodcaller("endswith", pieces[1])
+    elif len(pieces) == 3 and not pieces[0] and not pieces[2]:
+        test = operator.methodcaller("__contains__", pieces[1])
+    else:
+        test = functools.partial(tag_pattern_matches, pattern)
+    return lambda tags: any(map(test, tags))
 
 
 def _chosen(rule: Rule, seen: list[int], entries: list[_Entry], now: datetime) -> list[int]:

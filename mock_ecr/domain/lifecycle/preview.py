@@ -6,6 +6,7 @@ page, a filter or a list of named images costs what it returns, not the preview'
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -47,6 +48,10 @@ class Preview:
                 target = decision.target_storage_class
                 transitioning[target] = transitioning.get(target, 0) + 1
         return cls(text, tuple(decisions), positions, by_digest, by_tag, expiring, transitioning)
+
+    def copy(self) -> Preview:
+        """Another record of the same results (immutable, shared) whose status moves on its own."""
+        return copy.copy(self)
 
     @property
     def in_progress(self) -> bool:
