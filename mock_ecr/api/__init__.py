@@ -1,7 +1,7 @@
 """The fake ECR service's API: one thin handler per operation over the domain services."""
 
 from ..domain.store import Backend, RegistryStore
-from . import (  # noqa: F401  (register handlers)  # noqa: F401  (register handlers)
+from . import (  # noqa: F401  (register handlers)
     archive,
     auth,
     images,
@@ -12,6 +12,7 @@ from . import (  # noqa: F401  (register handlers)  # noqa: F401  (register hand
     pull_exclusions,
     referrers,
     registry_settings,
+    replication,
     repositories,
     scanning,
     signing,

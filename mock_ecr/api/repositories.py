@@ -3,7 +3,6 @@ the repository's lifetime is ``domain.repositories``)."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from .. import messages
@@ -29,9 +28,7 @@ def _encryption(params: dict[str, Any], account_id: str, region: str) -> dict[st
             raise invalid_parameter("encryptionConfiguration.kmsKey", messages.KMS_KEY_NEEDS_KMS)
         return {"encryptionType": kind}
     if not key:
-        # the account's AWS managed key for ECR, the same for every repository of the region
-        key_id = uuid.uuid5(uuid.NAMESPACE_URL, f"aws/ecr/{account_id}/{region}")
-        key = f"arn:{naming.partition_of(region)[0]}:kms:{region}:{account_id}:key/{key_id}"
+        key = naming.aws_managed_kms_key(account_id, region)
     return {"encryptionType": kind, "kmsKey": key}
 
 

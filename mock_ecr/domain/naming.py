@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from functools import lru_cache
 
 import botocore.session
@@ -44,3 +45,10 @@ def repository_uri(account_id: str, region: str, name: str) -> str:
 
 def repository_arn(account_id: str, region: str, name: str) -> str:
     return f"arn:{partition_of(region)[0]}:ecr:{region}:{account_id}:repository/{name}"
+
+
+def aws_managed_kms_key(account_id: str, region: str) -> str:
+    """The ARN of the account's AWS managed key for ECR (``aws/ecr``), the same for every
+    repository of the region: what KMS encryption without a ``kmsKey`` uses."""
+    key_id = uuid.uuid5(uuid.NAMESPACE_URL, f"aws/ecr/{account_id}/{region}")
+    return f"arn:{partition_of(region)[0]}:kms:{region}:{account_id}:key/{key_id}"

@@ -66,6 +66,7 @@ IMAGE_FIELDS = {
     "last_activated_at": "share",
     "activation_due": "share",
     "signing": "share",
+    "replications": "share",
     "entry_seqs": "copy",
 }
 SCAN_FIELDS = {
@@ -124,6 +125,7 @@ def copy_store(store: RegistryStore) -> RegistryStore:
     twin.blobs = store.blobs.copy()
     twin.settings = copy.deepcopy(store.settings)
     twin.templates = copy.deepcopy(store.templates)
+    twin.backfills = copy.deepcopy(store.backfills)
     twin.follow_ups = []  # queued work belongs to the call that queued it
     return twin
 

@@ -70,6 +70,8 @@ class RegistryStore:
         self.settings = RegistrySettings()
         #: repository creation templates by ``templates.template_key(prefix)``
         self.templates: dict[str, Any] = {}
+        #: replication backfills by id, in start order (``replication_backfill.Backfill``)
+        self.backfills: dict[str, Any] = {}
         #: work a write here left for other registries, run once this lock is released
         self.follow_ups: list[Callable[[Backend], None]] = []
 

@@ -11,6 +11,11 @@ import datetime as _dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import naming
+from .quotas import Quotas
+from .repositories import Repository, create_repository
+from .store import RegistryStore
+
 ROOT = "ROOT"
 
 
@@ -56,7 +61,9 @@ def template_key(prefix: str) -> str:
     return prefix if prefix == ROOT else prefix.rstrip("/")
 
 
-def matching_template(store: Any, repository_name: str, applied_for: str) -> RepositoryCreationTemplate | None:
+def matching_template(
+    store: RegistryStore, repository_name: str, applied_for: str
+) -> RepositoryCreationTemplate | None:
     """The template ECR applies to a repository it creates for ``applied_for``
     (REPLICATION, PULL_THROUGH_CACHE or CREATE_ON_PUSH): the longest prefix covering the
     name, else ROOT; only templates that list ``applied_for`` count."""
@@ -70,3 +77,24 @@ def matching_template(store: Any, repository_name: str, applied_for: str) -> Rep
     if root is not None and applied_for in root.applied_for:
         return root
     return None
+
+
+def create_repository_for(
+    store: RegistryStore, quotas: Quotas, name: str, applied_for: str, now: _dt.datetime
+) -> Repository:
+    """Create the repository ``name`` that ECR makes on its own for ``applied_for``
+    (REPLICATION, PULL_THROUGH_CACHE, CREATE_ON_PUSH): with the settings of the matching
+    template, else ECR's defaults (mutable tags, no scan on push, AES256)."""
+    template = matching_template(store, name, applied_for)
+    repository = Repository(store.account_id, store.region, name, now)
+    if template is not None:
+        encryption = dict(template.encryption)
+        if encryption["encryptionType"] != "AES256" and not encryption.get("kmsKey"):
+            encryption["kmsKey"] = naming.aws_managed_kms_key(store.account_id, store.region)
+        repository.encryption = encryption
+        repository.tags = {tag["Key"]: tag["Value"] for tag in template.resource_tags}
+        repository.tag_mutability = template.tag_mutability
+        repository.mutability_exclusions = [dict(f) for f in template.mutability_exclusions]
+        repository.policy_text = template.repository_policy
+        repository.lifecycle_policy_text = template.lifecycle_policy
+    return create_repository(store, quotas, repository)

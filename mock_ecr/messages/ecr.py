@@ -379,3 +379,36 @@ def exclusions_limit(registry_id: str, limit: int) -> str:
 
 #: the failure a test asks for with ``MockECR.fail_signing`` when it names none
 SIGNING_FAILURE = ("AccessDenied", "The pushing principal is not authorized to sign with the signing profile.")
+
+
+# -- replication ----------------------------------------------------------------------------------
+#: PutReplicationConfiguration naming this registry itself as a destination (as ECR words it)
+DESTINATION_IS_SOURCE = "Replication destination cannot be the same as the source registry"
+
+
+def too_many_replication_destinations(limit: int) -> str:
+    return f"A replication configuration can contain at most {limit} unique destinations across all rules"
+
+
+#: ImageReplicationStatus.failureCode and ReplicationBackfillResult.failureCode. ECR documents
+#: no values for these; the mock's codes name the cause.
+REPLICATION_ACCESS_DENIED = "ACCESS_DENIED"  # the destination's registry policy does not allow it
+REPLICATION_REPOSITORY_NOT_FOUND = "REPOSITORY_NOT_FOUND"  # missing, and not allowed to create it
+REPLICATION_LIMIT_EXCEEDED = "LIMIT_EXCEEDED"  # a repository or image quota of the destination
+REPLICATION_FAILED = "REPLICATION_FAILED"  # anything else the destination refused
+
+BACKFILL_DESTINATION_NOT_CONFIGURED = (
+    "The destination must already be configured in the registry's replication configuration."
+)
+
+
+def backfill_not_found(backfill_id: str, registry_id: str) -> str:
+    return f"The replication backfill with id '{backfill_id}' does not exist in the registry with id '{registry_id}'"
+
+
+def backfill_in_progress(region: str) -> str:
+    return f"A replication backfill is already in progress for the destination Region '{region}'"
+
+
+def backfill_invalid_status(backfill_id: str, status: str) -> str:
+    return f"The replication backfill with id '{backfill_id}' cannot be stopped because its status is {status}"

@@ -120,7 +120,13 @@ def push_image(
     registry_id = account_id or caller_account
     store = backend.store(registry_id, region or default_region)
     with store.lock:
-        return _push(store, backend.quotas, repository_name, tag, blobs, media_type, create_repository)
+        try:
+            pushed = _push(store, backend.quotas, repository_name, tag, blobs, media_type, create_repository)
+        except BaseException:
+            store.follow_ups.clear()  # a refused push sets nothing off
+            raise
+    store.run_follow_ups(backend)  # what the push set off in other registries (replication)
+    return pushed
 
 
 @contextmanager

@@ -59,6 +59,8 @@ class Image:
     activation_due: _dt.datetime | None = None
     #: ``signing.SigningStatus`` per signing profile that signed (or failed to sign) it
     signing: tuple[Any, ...] = ()
+    #: its replication to each destination (``domain.replication.Replication``); replaced, never mutated
+    replications: tuple[Any, ...] = ()
     #: key of each tag's ListImages entry, or of the untagged entry under None
     entry_seqs: dict[str | None, EntryKey] = field(default_factory=dict)
 
