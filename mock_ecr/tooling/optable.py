@@ -40,10 +40,7 @@ AREAS = {
 def areas() -> dict[str, list[str]]:
     """Area title -> the operations implemented there, sorted."""
     found: dict[str, list[str]] = {}
-    modeled = model.operation_names()  # handlers of actions a newer botocore adds are left out
     for name, (handler, _) in HANDLERS.items():
-        if name not in modeled:
-            continue
         found.setdefault(handler.__module__.rsplit(".", 1)[-1], []).append(name)
     order = [module for module in AREAS if module in found] + sorted(set(found) - set(AREAS))
     return {AREAS.get(module, module.replace("_", " ").capitalize()): sorted(found[module]) for module in order}
