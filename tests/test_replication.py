@@ -464,3 +464,20 @@ def test_two_registries_replicating_into_each_other_from_many_threads(ecr_mock):
         repository = ecr_mock.state(region=region).repository("shared")
         assert len(repository.images) == threads * pushes  # its own and the other's, each once
         assert len(repository.image_tags) == threads * pushes
+
+
+def test_a_manifest_put_through_the_registry_api_replicates_too(ecr_mock):
+    import requests
+
+    client = _client()
+    pushed = ecr_mock.push_image("app", "v1")
+    _configure(client, (SOURCE, AWAY))
+    token = client.get_authorization_token()["authorizationData"][0]
+    answer = requests.put(
+        f"{token['proxyEndpoint']}/v2/app/manifests/v2",
+        data=pushed.manifest.encode(),
+        headers={"Content-Type": pushed.media_type, "Authorization": "Basic " + token["authorizationToken"]},
+        timeout=10,
+    )
+    assert answer.status_code == 201
+    assert dict(ecr_mock.state(region=AWAY).repository("app").image_tags) == {"v1": pushed.digest, "v2": pushed.digest}

@@ -119,14 +119,10 @@ def push_image(
             raise ValueError("every layer must have at least one byte")
     registry_id = account_id or caller_account
     store = backend.store(registry_id, region or default_region)
-    with store.lock:
-        try:
-            pushed = _push(store, backend.quotas, repository_name, tag, blobs, media_type, create_repository)
-        except BaseException:
-            store.follow_ups.clear()  # a refused push sets nothing off
-            raise
-    store.run_follow_ups(backend)  # what the push set off in other registries (replication)
-    return pushed
+    # under the lock; what the push sets off in other registries (replication) runs after it
+    return backend.run(
+        store, lambda: _push(store, backend.quotas, repository_name, tag, blobs, media_type, create_repository)
+    )
 
 
 @contextmanager
