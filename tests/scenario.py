@@ -57,6 +57,25 @@ def run_every_operation(client, mock=None) -> None:
     client.get_registry_policy()
     client.delete_registry_policy()
     client.describe_registry()
+    # replication: the configuration, a push it copies, and backfills where the model has them
+    account = repo["registryId"]
+    destinations = [{"region": "us-west-2", "registryId": account}, {"region": "eu-west-1", "registryId": account}]
+    client.put_replication_configuration(
+        replicationConfiguration={
+            "rules": [
+                {"destinations": destinations, "repositoryFilters": [{"filter": "wi", "filterType": "PREFIX_MATCH"}]}
+            ]
+        }
+    )
+    client.describe_registry()  # with the configuration
+    push_image(client, "wire", tag="replicated")
+    client.describe_image_replication_status(repositoryName="wire", imageId={"imageTag": "replicated"})
+    if "StartReplicationBackfill" in client.meta.service_model.operation_names:
+        done = client.start_replication_backfill(destination=destinations[0])["replicationBackfillId"]
+        stopped = client.start_replication_backfill(destination=destinations[1])["replicationBackfillId"]
+        client.stop_replication_backfill(replicationBackfillId=stopped)
+        client.list_replication_backfills()
+        client.describe_replication_backfill_results(replicationBackfillId=done)  # with results
     client.put_account_setting(name="BLOB_MOUNTING", value="ENABLED")
     client.get_account_setting(name="BLOB_MOUNTING")
     client.create_repository_creation_template(

@@ -34,7 +34,8 @@ def test_every_error_shape_of_the_model_has_a_class():
 def test_every_implemented_operation_answers_bodies_that_fit_the_output_shape(ecr_client, ecr_mock, raw_bodies):
     run_every_operation(ecr_client, ecr_mock)
     exercised = {operation for operation, _ in raw_bodies}
-    assert exercised == set(HANDLERS), f"scenario misses {set(HANDLERS) - exercised}"
+    modeled = set(HANDLERS) & set(ecr_client.meta.service_model.operation_names)
+    assert exercised == modeled, f"scenario misses {modeled - exercised}"
     for operation, body in raw_bodies:
         check_output(operation, body)
 

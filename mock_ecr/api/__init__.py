@@ -13,6 +13,7 @@ from . import (  # noqa: F401  (register handlers)
     pull_through,
     referrers,
     registry_settings,
+    replication,
     repositories,
     scanning,
     signing,

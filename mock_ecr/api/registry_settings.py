@@ -12,6 +12,7 @@ from typing import Any
 
 from .. import messages
 from ..domain import registry_settings as settings_rules
+from ..domain import replication
 from ..errors import InvalidParameterException, RegistryPolicyNotFoundException, invalid_parameter
 from .handlers import RequestContext, operation
 from .policies import validate_policy_text
@@ -106,16 +107,7 @@ def delete_registry_policy(ctx: RequestContext, params: dict[str, Any]) -> dict[
 # -- DescribeRegistry ------------------------------------------------------------------------------
 @operation("DescribeRegistry", locate=_caller_registry)
 def describe_registry(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    replication = ctx.store.settings.replication_configuration
-    return {
-        "registryId": ctx.store.account_id,
-        "replicationConfiguration": {
-            "rules": [
-                {**rule, "destinations": [dict(d) for d in rule.get("destinations", [])]}
-                for rule in replication.get("rules", [])
-            ]
-        },
-    }
+    return {"registryId": ctx.store.account_id, "replicationConfiguration": replication.described(ctx.store.settings)}
 
 
 # -- account settings ----------------------------------------------------------------------------

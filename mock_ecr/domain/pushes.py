@@ -10,7 +10,7 @@ pushed-to registry. Work in other registries (replication) is queued with
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from . import signing, templates
@@ -18,6 +18,12 @@ from .images.index import Image
 from .quotas import Quotas
 from .repositories import Repository, create_repository, delete_repository, get_repository
 from .store import RegistryStore
+
+#: what a push sets off beyond this module, each called as ``after_push`` is (without
+#: ``replica``). Modules whose effects push images themselves (replication) add themselves
+#: here when imported (``domain/__init__.py`` imports them), so this module imports none of
+#: them and ``images/service.py`` can call it without an import cycle.
+FOLLOWERS: list[Callable[[RegistryStore, Repository, Image, _dt.datetime], None]] = []
 
 
 def repository_for_push(store: RegistryStore, name: str, now: _dt.datetime, quotas: Quotas) -> Repository:
@@ -56,7 +62,14 @@ def forget_created(store: RegistryStore, repository: Repository) -> None:
         delete_repository(store, repository, force=True)
 
 
-def after_push(store: RegistryStore, repository: Repository, image: Image, now: _dt.datetime) -> None:
-    """Called under ``store``'s lock once ``image`` is stored or newly tagged in ``repository``."""
+def after_push(
+    store: RegistryStore, repository: Repository, image: Image, now: _dt.datetime, *, replica: bool = False
+) -> None:
+    """Called under ``store``'s lock once ``image`` is stored or newly tagged in ``repository``;
+    ``replica``: ECR itself pushed it, replicating it from another registry."""
+    if replica:
+        return  # ECR does not chain replication, and signs what is pushed to it, not its copies
     for signature in signing.sign(store, repository, image, now):  # managed signing
         after_push(store, repository, signature, now)
+    for follower in FOLLOWERS:
+        follower(store, repository, image, now)

@@ -59,6 +59,7 @@ IMAGE_FIELDS = {
     "last_activated_at": "share",
     "activation_due": "share",
     "signing": "share",  # a tuple of frozen statuses
+    "replications": "share",  # replaced, never mutated
 }
 INDEX_FIELDS = {
     "_next_seq": "share",
@@ -114,6 +115,7 @@ STORE_FIELDS = {
     "settings": "deep",
     "templates": "deep",
     "pull_through_rules": "special",  # each rule copied
+    "backfills": "deep",  # small records
     "follow_ups": "fresh",  # queued work belongs to the call that queued it
 }
 

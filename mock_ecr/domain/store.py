@@ -84,6 +84,8 @@ class RegistryStore:
         self.templates: dict[str, Any] = {}
         #: pull through cache rules by ``templates.template_key(ecrRepositoryPrefix)``
         self.pull_through_rules: dict[str, PullThroughCacheRule] = {}
+        #: replication backfills by id, in start order (``replication_backfill.Backfill``)
+        self.backfills: dict[str, Any] = {}
         #: work a write here left for other registries, run once this lock is released
         self.follow_ups: list[Callable[[Backend], None]] = []
 

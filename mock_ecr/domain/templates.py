@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import naming
-from .repositories import Repository
+from .quotas import Quotas
+from .repositories import Repository, create_repository
 from .store import RegistryStore
 
 ROOT = "ROOT"
@@ -60,7 +61,9 @@ def template_key(prefix: str) -> str:
     return prefix if prefix == ROOT else prefix.rstrip("/")
 
 
-def matching_template(store: Any, repository_name: str, applied_for: str) -> RepositoryCreationTemplate | None:
+def matching_template(
+    store: RegistryStore, repository_name: str, applied_for: str
+) -> RepositoryCreationTemplate | None:
     """The template ECR applies to a repository it creates for ``applied_for``
     (REPLICATION, PULL_THROUGH_CACHE or CREATE_ON_PUSH): the longest prefix covering the
     name, else ROOT; only templates that list ``applied_for`` count."""
@@ -95,3 +98,12 @@ def new_repository(
     repository.policy_text = template.repository_policy
     repository.lifecycle_policy_text = template.lifecycle_policy
     return repository
+
+
+def create_repository_for(
+    store: RegistryStore, quotas: Quotas, name: str, applied_for: str, now: _dt.datetime
+) -> Repository:
+    """Create the repository ``name`` that ECR makes on its own for ``applied_for``
+    (REPLICATION, PULL_THROUGH_CACHE, CREATE_ON_PUSH), with the matching template's settings."""
+    template = matching_template(store, name, applied_for)
+    return create_repository(store, quotas, new_repository(store, name, template, now))

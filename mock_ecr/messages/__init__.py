@@ -9,4 +9,5 @@ phrasing of their real siblings. Nothing here imports from the package.
 from __future__ import annotations
 
 from .ecr import *  # noqa: F403  (the catalogue, by name)
+from .features import *  # noqa: F403
 from .protocol import *  # noqa: F403

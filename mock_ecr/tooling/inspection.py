@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from ..domain import replication
 from ..domain.images import archive
 from ..domain.images.index import Image
 from ..domain.repositories import Repository
@@ -46,6 +47,9 @@ class ImageState:
     subject_digest: str | None = None
     #: signing profile ARN -> COMPLETE or FAILED (managed signing)
     signing: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+    #: its replication to each destination: ``region``, ``registryId``, ``status`` (the
+    #: outcome once the copy ran: COMPLETE or FAILED, else IN_PROGRESS) and ``failureCode``
+    replication_statuses: tuple[Mapping[str, str], ...] = ()
 
     def __repr__(self) -> str:
         return (
@@ -157,6 +161,11 @@ class RegistryState:
     signing_configuration: Mapping[str, Any] | None = None
     #: principal ARN -> when its pull-time update exclusion was registered
     pull_time_update_exclusions: Mapping[str, _dt.datetime] = field(default_factory=lambda: _EMPTY)
+    #: ReplicationConfiguration as DescribeRegistry answers it
+    replication_configuration: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({"rules": ()}))
+    #: replication backfills by id, in start order: ``destination``, ``status``, ``startedAt``,
+    #: ``endedAt``, ``progress`` and the per-image ``results`` (as the backfill actions word them)
+    replication_backfills: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: _EMPTY)
 
     @property
     def uploads(self) -> tuple[UploadState, ...]:
@@ -245,6 +254,8 @@ def _snapshot(store: RegistryStore, upstreams: Mapping[str, Any]) -> RegistrySta
         )
         templates = {t.prefix: _freeze(t.describe()) for t in store.templates.values()}
         cache_rules = {r.prefix: _freeze(r.describe(store.account_id)) for r in store.pull_through_rules.values()}
+        replication_configuration = _freeze(replication.described(settings))
+        backfills = {key: _freeze(_backfill(backfill)) for key, backfill in store.backfills.items()}
         policy_text, account_settings = settings.policy_text, dict(settings.account_settings)
         rules = settings.signing_rules
         signing = _freeze({"rules": rules}) if rules is not None else None
@@ -261,7 +272,30 @@ def _snapshot(store: RegistryStore, upstreams: Mapping[str, Any]) -> RegistrySta
         upstreams,
         signing,
         exclusions,
+        replication_configuration,
+        MappingProxyType(backfills),
     )
+
+
+def _backfill(backfill: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "destination": backfill.destination_shape,
+        "status": backfill.status,
+        "startedAt": backfill.started_at,
+        "endedAt": backfill.ended_at,
+        "progress": backfill.progress(),
+        "results": [
+            {
+                "repositoryName": r.repository_name,
+                "imageDigest": r.digest,
+                "imageTag": r.tag,
+                "status": r.status,
+                "failureCode": r.failure_code,
+            }
+            for r in backfill.results
+        ],
+    }
+    return out
 
 
 def _freeze(value: Any) -> Any:
@@ -328,4 +362,15 @@ def _image(image: Image) -> ImageState:
         storage_class=image.storage_class,
         subject_digest=manifest.subject_digest,
         signing=MappingProxyType({status.profile_arn: status.status for status in image.signing}),
+        replication_statuses=tuple(
+            MappingProxyType(
+                {
+                    "region": r.region,
+                    "registryId": r.registry_id,
+                    "status": r.outcome or "IN_PROGRESS",
+                    **({"failureCode": r.failure_code} if r.failure_code else {}),
+                }
+            )
+            for r in image.replications
+        ),
     )

@@ -33,6 +33,7 @@ AREAS = {
     "scanning": "Image scanning",
     "registry_settings": "Registry settings",
     "templates": "Repository creation templates",
+    "replication": "Replication",
 }
 
 

@@ -111,8 +111,10 @@ def push_image(
     blobs = layer_blobs(layers, layer_size, media_type)
     registry_id = account_id or caller_account
     store = backend.store(registry_id, region or default_region)
-    with store.lock:
-        return _push(store, backend.quotas, repository_name, tag, blobs, media_type, create_repository)
+    # under the lock; what the push sets off in other registries (replication) runs after it
+    return backend.run(
+        store, lambda hold: _push(store, backend.quotas, repository_name, tag, blobs, media_type, create_repository)
+    )
 
 
 def layer_blobs(layers: int | Sequence[bytes], layer_size: int, media_type: str) -> list[bytes]:

@@ -29,12 +29,13 @@ def copy_image(
     *,
     tag: str | None = None,
     now: _dt.datetime,
+    replica: bool = False,
 ) -> Image:
     """Push the image ``digest`` of ``source``'s repository into ``target``'s, tagged ``tag``.
 
     The blobs the target repository lacks are linked to it: shared if the target registry
     stores them already, else copied (registries share no files). The push itself is
-    ``service.put_image``, with every check a PutImage makes.
+    ``service.put_image``, with every check a PutImage makes; ``replica`` as there.
     """
     with backend.locked(source, target) as stores:
         source_store, target_store = stores[source], stores[target]
@@ -61,4 +62,5 @@ def copy_image(
             media_type=image.media_type,
             tag=tag,
             now=now,
+            replica=replica,
         )

@@ -61,6 +61,8 @@ class Image:
     activation_due: _dt.datetime | None = None
     #: ``signing.SigningStatus`` per signing profile that signed (or failed to sign) it
     signing: tuple[Any, ...] = ()
+    #: its replication to each destination (``domain.replication.Replication``); replaced, never mutated
+    replications: tuple[Any, ...] = ()
 
     @property
     def media_type(self) -> str:

@@ -64,11 +64,13 @@ def put_image(
     digest: str | None = None,
     tag: str | None = None,
     now: _dt.datetime,
+    replica: bool = False,
 ) -> Image:
     """Store the manifest ``text`` (tagged ``tag``) as PutImage does; returns the image.
 
     ``media_type`` is the declared manifest media type, ``digest`` the digest the caller
-    expects. Pushing an archived image again restores it.
+    expects. Pushing an archived image again restores it. ``replica``: the push is ECR
+    replicating an image here (which is not replicated onward).
     """
     manifest = manifests.parse(text, media_type)
     if digest is not None and digest != manifest.digest:
@@ -98,7 +100,7 @@ def put_image(
         restore(image, now)
     if tag is not None:
         index.tag(image, tag)
-    pushes.after_push(store, repository, image, now)
+    pushes.after_push(store, repository, image, now, replica=replica)
     return image
 
 
