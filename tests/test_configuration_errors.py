@@ -72,6 +72,9 @@ def test_a_push_image_refusal_is_a_client_error_with_a_boto3_response(ecr_mock, 
     def comparable(response):
         meta = dict(response["ResponseMetadata"])
         meta.pop("RequestId")
+        # the client's own retry bookkeeping: botocore 1.44 retries LimitExceededException
+        meta.pop("RetryAttempts", None)
+        meta.pop("MaxAttemptsReached", None)
         headers = {k: v for k, v in meta.pop("HTTPHeaders").items() if k != "x-amzn-requestid"}
         return {**response, "ResponseMetadata": meta, "headers": sorted(headers)}
 
