@@ -31,11 +31,31 @@ class Headers(dict[str, str]):
         return super().get(name.lower(), default)
 
 
+#: how much of a streamed body ``HttpRequest.body_chunks`` reads at a time
+BODY_CHUNK = 1024 * 1024
+
+
+class BodyError(Exception):
+    """A request body that cannot be read as sent: cut short, or badly chunked (answered 400).
+
+    Raised by a door's streamed body while the gateway reads it; the door answers it."""
+
+    status = 400
+
+
+class BodyTooLarge(BodyError):
+    """A request body beyond what its door accepts (answered 413)."""
+
+    status = 413
+
+
 class HttpRequest:
     """One request: method, full URL, headers (case-insensitive ``get``) and body.
 
-    ``body`` is bytes, or a binary file-like object (``read(n)``) for a body that streams;
-    ``read_body()`` returns it whole. ``host``, ``path`` and ``query`` are parsed from the URL
+    ``body`` is bytes, or a binary file-like object (``read(n)``, ``read()`` for all of it) for
+    a body that streams: ``read_body()`` returns it whole (for JSON, where the door's limit on
+    a whole body applies), ``body_chunks()`` a piece at a time (for blobs, never held whole).
+    Either may raise ``BodyError``. ``host``, ``path`` and ``query`` are parsed from the URL
     only when asked for.
     """
 
@@ -84,6 +104,38 @@ class HttpRequest:
             data = body.read()
             return data.encode("utf-8") if isinstance(data, str) else bytes(data)
         return b"".join(bytes(chunk) for chunk in body)  # an iterable of chunks
+
+    def body_chunks(self, size: int = BODY_CHUNK) -> Iterator[bytes]:
+        """The body in order, at most ``size`` bytes at a time, each read when it is asked for.
+
+        Only one piece of a streamed body is in memory at once; a body given whole is sliced.
+        The pieces are never empty."""
+        body = self.body
+        if body is None:
+            return
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        if isinstance(body, bytes) and len(body) <= size:
+            if body:
+                yield body
+            return
+        if isinstance(body, (bytes, bytearray, memoryview)):
+            view = memoryview(body)
+            for start in range(0, len(view), size):
+                yield bytes(view[start : start + size])
+            return
+        read = getattr(body, "read", None)
+        if read is None:  # an iterable of chunks, as a requests body may be
+            for chunk in body:
+                chunk = chunk.encode("utf-8") if isinstance(chunk, str) else chunk
+                for start in range(0, len(chunk), size):
+                    yield bytes(chunk[start : start + size])
+            return
+        while True:
+            data = read(size)
+            if not data:
+                return
+            yield data.encode("utf-8") if isinstance(data, str) else bytes(data)
 
 
 class HttpResponse:
