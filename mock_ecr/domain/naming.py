@@ -29,6 +29,11 @@ def partition_of(region: str) -> tuple[str, str]:
     return "aws", "amazonaws.com"
 
 
+def dns_suffixes() -> list[str]:
+    """The DNS suffix of every partition (``amazonaws.com``, ``amazonaws.com.cn``, ...)."""
+    return list(dict.fromkeys(suffix for _name, suffix, _pattern, _regions in _partitions()))
+
+
 def registry_host(account_id: str, region: str) -> str:
     return f"{account_id}.dkr.ecr.{region}.{partition_of(region)[1]}"
 

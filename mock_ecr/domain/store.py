@@ -26,6 +26,7 @@ from .blobs.layer_urls import LayerUrls
 from .blobs.storage import RegistryBlobs
 from .quotas import Quotas
 from .registry_settings import RegistrySettings
+from .tokens import Tokens
 
 if TYPE_CHECKING:
     from .blobs.uploads import Upload
@@ -107,6 +108,8 @@ class Backend:
         self.quotas = Quotas()
         #: the layer download URLs issued for this backend's blobs
         self.layer_urls = LayerUrls()
+        #: registry passwords (GetAuthorizationToken), checked by the registry face
+        self.tokens = Tokens()
 
     def store(self, account_id: str, region: str) -> RegistryStore:
         key = (account_id, region)
@@ -164,9 +167,23 @@ class Backend:
                 store.lock.release()
         return list(old.values())
 
+    def run(self, store: RegistryStore, work: Callable[[], Any]) -> Any:
+        """``work()`` under ``store``'s lock; the follow-ups it queued run after the lock is
+        released, and a refused ``work`` (one that raised) queues none."""
+        with store.lock:
+            try:
+                result = work()
+            except BaseException:
+                store.follow_ups.clear()
+                raise
+        if store.follow_ups:
+            store.run_follow_ups(self)
+        return result
+
     def after_fork(self) -> None:
         """In a forked child: fresh locks (the parent's threads that held them do not exist here)."""
         self._lock = threading.Lock()
+        self.tokens.after_fork()
         for store in self._stores.values():
             store.lock = threading.RLock()
             for blob in store.blobs.blobs.values():

@@ -225,8 +225,10 @@ class Activation:
         return server
 
     def _serve_downloads(self) -> None:
-        """Layer URLs the session issues are answered through ``requests`` from the first one on."""
-        self.session.backend.layer_urls.on_first_issue = self._requests.start
+        """Layer URLs and the registry (``ACCOUNT.dkr.ecr.REGION...``) are answered through
+        ``requests`` from the first layer URL or registry password issued on."""
+        backend = self.session.backend
+        backend.layer_urls.on_first_issue = backend.tokens.on_first_issue = self._requests.start
 
     # -- mocks, quotas and reset -----------------------------------------------------------
     def mocks_changed(self) -> None:

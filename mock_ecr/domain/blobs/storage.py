@@ -45,10 +45,15 @@ class BlobBuffer:
         self._writer: threading.Thread | None = None
         self._failure: BaseException | None = None
 
-    def append(self, data: bytes) -> None:
+    def append(self, data: bytes, *, continues: bool = False) -> None:
+        """Append ``data`` as a new part, or (``continues``) as more of the last part: a
+        part streamed in pieces (a registry PATCH) still counts as one part."""
         self._settle()
         self.size += len(data)
-        self.part_sizes.append(len(data))
+        if continues and self.part_sizes:
+            self.part_sizes[-1] += len(data)
+        else:
+            self.part_sizes.append(len(data))
         if len(data) < _BACKGROUND_WRITE or self.size <= SPOOL_THRESHOLD:
             self._store(data)  # small, or still held in memory: a copy, done at once
             return
@@ -74,6 +79,23 @@ class BlobBuffer:
         failure, self._failure = self._failure, None
         if failure is not None:
             raise failure
+
+    def mark(self) -> tuple[int, int, Any]:
+        """Where the buffer is now, for ``rollback``: a part that fails half-way is undone."""
+        self._settle()
+        return self.size, len(self.part_sizes), self._sha256.copy()
+
+    def rollback(self, mark: tuple[int, int, Any]) -> None:
+        """Forget everything appended since ``mark``."""
+        try:
+            self._settle()
+        except Exception:  # noqa: BLE001, S110 - the failed write is what is being undone
+            pass
+        size, parts, sha256 = mark
+        self._file.truncate(size)
+        self._file.seek(size)
+        self.size, self._sha256 = size, sha256
+        del self.part_sizes[parts:]
 
     @property
     def digest(self) -> str:

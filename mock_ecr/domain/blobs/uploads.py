@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ... import messages
 from ...errors import (
@@ -24,6 +24,7 @@ from ...errors import (
     UploadNotFoundException,
 )
 from ..quotas import MIB, Quotas
+from ..registry_settings import blob_mounting_enabled
 from .storage import Blob, BlobBuffer, link_blob
 
 if TYPE_CHECKING:
@@ -36,6 +37,8 @@ class Upload:
     upload_id: str
     repository: Repository
     buffer: BlobBuffer
+    #: a streamed part (a registry PATCH) is being received outside the registry lock
+    receiving: bool = False
 
 
 def start_upload(store: RegistryStore, repository: Repository) -> Upload:
@@ -58,16 +61,10 @@ def append_part(quotas: Quotas, upload: Upload, data: bytes, first: int, last: i
     buffer = upload.buffer
 
     def invalid(message: str) -> InvalidLayerPartException:
-        repository = upload.repository
-        return InvalidLayerPartException(
-            message,
-            registryId=repository.registry_id,
-            repositoryName=repository.name,
-            uploadId=upload.upload_id,
-            # nothing received yet has no last byte; the modeled member cannot be negative
-            lastValidByteReceived=max(buffer.size - 1, 0),
-        )
+        return _invalid_part(upload, message)
 
+    if upload.receiving:
+        raise invalid(messages.part_first_byte(first, buffer.size))
     if first != buffer.size:
         raise invalid(messages.part_first_byte(first, buffer.size))
     if not data:
@@ -80,9 +77,45 @@ def append_part(quotas: Quotas, upload: Upload, data: bytes, first: int, last: i
     buffer.append(data)
 
 
+def begin_streamed_part(quotas: Quotas, upload: Upload, first: int | None) -> tuple[int, int, Any]:
+    """Under the lock: accept a part whose bytes will stream in (a registry PATCH, of any
+    size) starting at byte ``first`` (None: wherever the upload is). Returns the mark
+    ``end_streamed_part`` rolls back to if receiving fails. Until then the upload takes no
+    other part and cannot complete."""
+    buffer = upload.buffer
+    if upload.receiving:
+        raise _invalid_part(upload, messages.part_first_byte(buffer.size if first is None else first, buffer.size))
+    if first is not None and first != buffer.size:
+        raise _invalid_part(upload, messages.part_first_byte(first, buffer.size))
+    quotas.check_layer_part_count(len(buffer.part_sizes))
+    upload.receiving = True
+    return buffer.mark()
+
+
+def end_streamed_part(upload: Upload, mark: tuple[int, int, Any], *, failed: bool) -> None:
+    """Under the lock: the streamed part is in (or, ``failed``, undone)."""
+    upload.receiving = False
+    if failed:
+        upload.buffer.rollback(mark)
+
+
+def _invalid_part(upload: Upload, message: str) -> InvalidLayerPartException:
+    repository = upload.repository
+    return InvalidLayerPartException(
+        message,
+        registryId=repository.registry_id,
+        repositoryName=repository.name,
+        uploadId=upload.upload_id,
+        # nothing received yet has no last byte; the modeled member cannot be negative
+        lastValidByteReceived=max(upload.buffer.size - 1, 0),
+    )
+
+
 def complete_upload(store: RegistryStore, quotas: Quotas, upload: Upload, layer_digests: list[str]) -> Blob:
     """Store the upload's blob if its digest is one of ``layer_digests``; the upload ends."""
     repository, buffer = upload.repository, upload.buffer
+    if upload.receiving:
+        raise _invalid_part(upload, messages.part_first_byte(buffer.size, buffer.size))
     if not buffer.part_sizes:
         raise EmptyUploadException(messages.empty_upload(upload.upload_id, repository.name, store.account_id))
     min_size = quotas.min_layer_part_size
@@ -116,3 +149,20 @@ def discard_repository_uploads(store: RegistryStore, repository: Repository) -> 
 def _forget(store: RegistryStore, upload: Upload) -> None:
     del store.uploads[upload.upload_id]
     upload.repository.upload_ids.discard(upload.upload_id)
+
+
+def mount(store: RegistryStore, repository: Repository, source: Repository | None, digest: str) -> Blob | None:
+    """Cross-repository blob mounting: make ``digest`` of ``source`` part of ``repository``.
+
+    ECR mounts only with the registry's BLOB_MOUNTING setting ENABLED, between repositories
+    of one registry with the same encryption, and only a layer an image of ``source``
+    references (one merely uploaded there is not mountable). Returns the blob mounted, or
+    None when nothing is (the client then uploads it)."""
+    if source is None or not blob_mounting_enabled(store.settings):
+        return None
+    if source.encryption != repository.encryption or not source.blob_refs[digest]:
+        return None
+    blob = store.blobs.blobs.get(digest)
+    if blob is None or digest not in source.blob_links:
+        return None
+    return link_blob(store, repository, blob)
