@@ -104,7 +104,9 @@ class BlobBuffer:
 
     def seal(self, media_type: str | None = None) -> Blob:
         """The finished blob; the buffer must not be used afterwards."""
-        blob = Blob(self.digest, self.size, self._file, media_type)
+        digest = self.digest
+        self._file.flush()  # a blob on disk is read with os.pread: a tail still buffered would be missed
+        blob = Blob(digest, self.size, self._file, media_type)
         if self.size > SPOOL_THRESHOLD:
             _return_freed_memory()
         return blob
