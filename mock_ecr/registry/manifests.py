@@ -70,7 +70,7 @@ def pull(call: Call, reference: str) -> HttpResponse:
     accepted = accepted_types(call.request.header("Accept"))
     params = call.params(imageIds=[{"imageTag" if ":" not in reference else "imageDigest": reference}])
     if accepted is not None:
-        params["acceptedMediaTypes"] = sorted(accepted)
+        params["acceptedMediaTypes"] = list(accepted)
 
     def work(store: RegistryStore) -> Outcome:
         digest, tag = reference_of(reference)
@@ -108,22 +108,22 @@ def _find(call: Call, store: RegistryStore, digest: str | None, tag: str | None,
     raise _manifest_unknown()
 
 
-def accepted_types(header: str | None) -> frozenset[str] | None:
-    """The media types an ``Accept`` header lists; None when it allows any."""
+def accepted_types(header: str | None) -> tuple[str, ...] | None:
+    """The media types an ``Accept`` header lists, in its order; None when it allows any."""
     if not header:
         return None
-    types = frozenset(part.split(";", 1)[0].strip().lower() for part in header.split(","))
-    types = types - {""}
+    types = tuple(dict.fromkeys(part.split(";", 1)[0].strip().lower() for part in header.split(",")))
+    types = tuple(kind for kind in types if kind)
     if not types or "*/*" in types:
         return None
     return types
 
 
-def acceptable(media_type: str, accepted: frozenset[str]) -> bool:
+def acceptable(media_type: str, accepted: tuple[str, ...]) -> bool:
     if media_type in accepted:
         return True
     # the two schema 1 types are one format (signed or not)
-    return media_type in manifests.SCHEMA1_TYPES and bool(accepted & manifests.SCHEMA1_TYPES)
+    return media_type in manifests.SCHEMA1_TYPES and not manifests.SCHEMA1_TYPES.isdisjoint(accepted)
 
 
 def _manifest_unknown() -> RegistryError:
