@@ -7,7 +7,7 @@ knows which door a request came through.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlsplit
 
@@ -59,7 +59,7 @@ class HttpRequest:
     only when asked for.
     """
 
-    __slots__ = ("method", "url", "headers", "body", "_parts")
+    __slots__ = ("method", "url", "headers", "body", "_parts", "_reader")
 
     def __init__(self, method: str, url: str, headers: HeaderLookup, body: Any = b"") -> None:
         self.method = method
@@ -67,6 +67,7 @@ class HttpRequest:
         self.headers = headers
         self.body = body
         self._parts: Any = None
+        self._reader: Callable[[memoryview], int] | None = None
 
     def header(self, name: str) -> str | None:
         value = self.headers.get(name)
@@ -105,6 +106,19 @@ class HttpRequest:
             return data.encode("utf-8") if isinstance(data, str) else bytes(data)
         return b"".join(bytes(chunk) for chunk in body)  # an iterable of chunks
 
+    def readinto(self, buffer: memoryview) -> int:
+        """Fill ``buffer`` with the body from where the last call left off (fewer bytes only at
+        its end; 0 once it is over): a streamed body goes from the socket straight into it."""
+        if self._reader is None:
+            self._reader = _reader(self.body)
+        count = 0
+        while count < len(buffer):
+            got = self._reader(buffer[count:])
+            if not got:
+                break
+            count += got
+        return count
+
     def body_chunks(self, size: int = BODY_CHUNK) -> Iterator[bytes]:
         """The body in order, at most ``size`` bytes at a time, each read when it is asked for.
 
@@ -136,6 +150,42 @@ class HttpRequest:
             if not data:
                 return
             yield data.encode("utf-8") if isinstance(data, str) else bytes(data)
+
+
+def _reader(body: Any) -> Callable[[memoryview], int]:
+    """A ``readinto`` for a body in any of the forms a door hands over."""
+    if body is None:
+        body = b""
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    if hasattr(body, "readinto"):
+        return body.readinto
+    if hasattr(body, "read"):
+        read = body.read
+
+        def from_read(buffer: memoryview) -> int:
+            data = read(len(buffer))
+            data = data.encode("utf-8") if isinstance(data, str) else data
+            buffer[: len(data)] = data
+            return len(data)
+
+        return from_read
+    pieces = iter([body]) if isinstance(body, (bytes, bytearray, memoryview)) else iter(body)
+    held = memoryview(b"")
+
+    def from_pieces(buffer: memoryview) -> int:
+        nonlocal held
+        while not held:
+            piece = next(pieces, None)
+            if piece is None:
+                return 0
+            held = memoryview(piece.encode("utf-8") if isinstance(piece, str) else piece).cast("B")
+        count = min(len(buffer), len(held))
+        buffer[:count] = held[:count]
+        held = held[count:]
+        return count
+
+    return from_pieces
 
 
 class HttpResponse:
