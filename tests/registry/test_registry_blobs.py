@@ -230,3 +230,43 @@ def test_mounts_need_the_same_encryption(app):
     app.ecr.put_account_setting(name="BLOB_MOUNTING", value="ENABLED")
     app.push_image("team/app", "v1", [b"shared layer"], OCI)
     assert _mount(app, digest_of(b"shared layer")).status_code == 202
+
+
+def test_a_patch_streams_outside_the_registry_lock(m, ecr):
+    """While a PATCH body streams in, other requests of the registry are answered; one that
+    cancels the upload meanwhile makes the PATCH answer BLOB_UPLOAD_UNKNOWN."""
+    from .conftest import HOST, Registry
+
+    ecr.create_repository(repositoryName="team/app")
+    app = Registry(m, f"https://{HOST}", ecr, "in-process")
+    location = app.request("POST", "/v2/team/app/blobs/uploads/").headers["Location"]
+    seen = []
+
+    def body():
+        yield b"first"
+        seen.append(app.get("/v2/team/app/tags/list").status_code)
+        seen.append(app.request("DELETE", location).status_code)
+        yield b"second"
+
+    answer = app.request("PATCH", location, data=body())
+    assert seen == [200, 204]
+    assert (answer.status_code, errors(answer)[0][0]) == (404, "BLOB_UPLOAD_UNKNOWN")
+
+
+def test_a_patch_that_breaks_off_is_undone(m, ecr):
+    from .conftest import HOST, Registry
+
+    ecr.create_repository(repositoryName="team/app")
+    app = Registry(m, f"https://{HOST}", ecr, "in-process")
+    location = app.request("POST", "/v2/team/app/blobs/uploads/").headers["Location"]
+    app.request("PATCH", location, data=b"kept")
+
+    def body():
+        yield b"lost"
+        raise ConnectionResetError("the client went away")
+
+    answer = app.request("PATCH", location, data=body())
+    assert answer.status_code == 400
+    assert errors(answer)[0][0] == "BLOB_UPLOAD_INVALID"
+    assert app.request("GET", location).headers["Range"] == "0-3"
+    assert app.request("PUT", location + f"?digest={digest_of(b'kept')}").status_code == 201
