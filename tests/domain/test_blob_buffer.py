@@ -96,7 +96,7 @@ def test_a_failed_write_is_raised_by_the_digest():
     buffer._file._file = Full()  # type: ignore[attr-defined]
     buffer.receive(reader(os.urandom(3 * MIB), [MIB]))
     with pytest.raises(OSError, match="No space left"):
-        buffer.digest
+        _ = buffer.digest
     buffer._file._file = real  # type: ignore[attr-defined]
     buffer.discard()
 
