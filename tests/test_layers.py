@@ -597,6 +597,23 @@ def test_a_multipart_layer_round_trips_byte_exact(ecr_client, repo):
     assert requests.get(_download_url(ecr_client, repo, sha256(config))).content == config
 
 
+@pytest.mark.parametrize("tail", [1, 100, 8191])
+def test_a_layer_on_disk_with_a_small_last_part_round_trips(ecr_client, repo, tail):
+    data = os.urandom(9 * MiB + tail)  # beyond the in-memory threshold, and a last part smaller than a file buffer
+    upload_id = upload_parts(ecr_client, repo, [data[: 9 * MiB], data[9 * MiB :]])
+    _complete(ecr_client, repo, upload_id, [sha256(data)])
+    config = b'{"architecture":"amd64","os":"linux"}'
+    push_blob(ecr_client, repo, config)
+    manifest = {
+        "schemaVersion": 2,
+        "mediaType": DOCKER_MANIFEST,
+        "config": {"mediaType": DOCKER_CONFIG, "size": len(config), "digest": sha256(config)},
+        "layers": [{"mediaType": DOCKER_LAYER, "size": len(data), "digest": sha256(data)}],
+    }
+    ecr_client.put_image(repositoryName=repo, imageManifest=json.dumps(manifest), imageTag="tail")
+    assert requests.get(_download_url(ecr_client, repo, sha256(data))).content == data
+
+
 def test_large_layers_are_streamed(ecr_client, repo, monkeypatch):
     data = os.urandom(3 * MiB + 7)
     (layer,) = push_image(ecr_client, repo, [data])

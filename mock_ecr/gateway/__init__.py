@@ -1,6 +1,6 @@
 """The gateway: every door's requests, as ``HttpRequest``, answered as ``HttpResponse``."""
 
-from .http import Headers, HttpRequest, HttpResponse
+from .http import BodyError, BodyTooLarge, Headers, HttpRequest, HttpResponse
 from .router import route
 
-__all__ = ["Headers", "HttpRequest", "HttpResponse", "route"]
+__all__ = ["BodyError", "BodyTooLarge", "Headers", "HttpRequest", "HttpResponse", "route"]

@@ -26,7 +26,7 @@ from ..errors import ECRError, LayerAlreadyExistsException
 from ..gateway.http import HttpRequest, HttpResponse
 from ..messages import registry as texts
 from .blobs import check_digest
-from .calls import Call, Outcome, body_chunks, response
+from .calls import Call, Outcome, response
 from .errors import RegistryError, from_ecr
 
 _CONTENT_RANGE = re.compile(r"\s*(?:bytes[ =])?\s*(\d+)\s*-\s*(\d+)\s*(?:/\s*(?:\d+|\*))?\s*")
@@ -112,7 +112,8 @@ def _begin(call: Call, store: RegistryStore, upload_id: str, span: tuple[int, in
     if span is not None and declared is not None and declared.isdigit() and int(declared) != span[1] - span[0] + 1:
         raise RegistryError("SIZE_INVALID", 400, texts.size_mismatch(span[1] - span[0] + 1, int(declared)))
     try:
-        mark = uploads.begin_streamed_part(call.session.quotas, upload, span[0] if span is not None else None)
+        expected = int(declared) if declared is not None and declared.isdigit() else None
+        mark = uploads.begin_streamed_part(call.session.quotas, upload, span[0] if span is not None else None, expected)
     except ECRError as error:
         failure = from_ecr(error)
         if failure.status == 416:
@@ -123,11 +124,8 @@ def _begin(call: Call, store: RegistryStore, upload_id: str, span: tuple[int, in
 
 def _receive(call: Call, upload: Any, span: tuple[int, int] | None) -> Exception | None:
     """Stream the body into ``upload`` as one part (no lock held); what went wrong, if anything."""
-    received = 0
     try:
-        for chunk in body_chunks(call.request):
-            upload.buffer.append(chunk, continues=received > 0)
-            received += len(chunk)
+        received = upload.buffer.receive(call.request.readinto)
     except Exception as error:  # noqa: BLE001 - the client went away, or the upload was cancelled meanwhile
         return error
     if span is not None and received != span[1] - span[0] + 1:

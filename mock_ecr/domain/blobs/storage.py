@@ -16,6 +16,8 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, BinaryIO
 
+from .lanes import Chunk, Lane
+
 if TYPE_CHECKING:
     from ..repositories import Repository
     from ..store import RegistryStore
@@ -23,18 +25,22 @@ if TYPE_CHECKING:
 #: blobs (and uploads in progress) larger than this are spooled to a temporary file
 SPOOL_THRESHOLD = 8 * 1024 * 1024
 _READ_CHUNK = 1024 * 1024
-#: parts at least this big are written (and hashed) on a worker thread
+#: reused buffers a streamed part passes through: one being filled, the others in the lanes
+_PIECES = 3
+#: parts at least this big, once on disk, are written and hashed on worker threads (lanes.py)
 _BACKGROUND_WRITE = 1024 * 1024
 
 
 class BlobBuffer:
     """Bytes being received in order (an upload), hashed as they arrive.
 
-    A large part is written and hashed on a short-lived worker thread while the caller
-    goes on (both release the GIL, so on more than one core the client serializes its next
-    part meanwhile). At most one part is in flight: the next ``append``, ``digest``,
-    ``seal`` or ``discard`` waits for it, so bytes land in order and the buffer holds at
-    most one part beyond what is written.
+    Held in memory up to ``SPOOL_THRESHOLD``; beyond it, on disk, every chunk is written in
+    one lane and hashed in another (``lanes.py``) while the caller goes on: a registry
+    PATCH reads its next piece from the socket meanwhile, an API client serializes its next
+    part. A lane holds a bounded number of bytes not yet applied, and a part larger than
+    that waits for the one before it, so the buffer holds at most about one part (or 2 MiB
+    of a streamed one) beyond what is written. ``digest``, ``mark``, ``seal`` and
+    ``discard`` wait for the lanes; a failed write is raised by the first of them.
     """
 
     def __init__(self) -> None:
@@ -42,41 +48,80 @@ class BlobBuffer:
         self._sha256 = hashlib.sha256()
         self.size = 0
         self.part_sizes: list[int] = []
-        self._writer: threading.Thread | None = None
-        self._failure: BaseException | None = None
+        self._lanes: tuple[Lane, Lane] | None = None
+        #: ``receive``'s reused buffers, and each one's numbers in the lanes when last put
+        self._pieces: list[bytearray] | None = None
+        self._piece_uses: list[tuple[int, int] | None] = []
 
-    def append(self, data: bytes, *, continues: bool = False) -> None:
+    def expect(self, size: int) -> None:
+        """``size`` more bytes are on their way (a streamed part that says how big it is):
+        from the threshold on, go to disk now rather than hold the first of them in memory."""
+        if self._lanes is None and self.size + size >= SPOOL_THRESHOLD:
+            self._to_disk()
+
+    def append(self, data: Chunk, *, continues: bool = False) -> None:
         """Append ``data`` as a new part, or (``continues``) as more of the last part: a
         part streamed in pieces (a registry PATCH) still counts as one part."""
-        self._settle()
+        self._add(data, continues)
+
+    def receive(self, readinto: Callable[[memoryview], int]) -> int:
+        """Append, as one part, what ``readinto`` fills until it returns 0 (a streamed body);
+        the part's size. Its bytes pass through a few reused buffers, so a part of any size
+        allocates nothing after the first pieces."""
+        if self._pieces is None:
+            self._pieces = [bytearray(_READ_CHUNK) for _ in range(_PIECES)]
+            self._piece_uses = [None] * _PIECES
+        received = 0
+        index = 0
+        while True:
+            use = self._piece_uses[index]
+            if use is not None and self._lanes is not None:  # wait until both lanes are done with it
+                for lane, number in zip(self._lanes, use, strict=True):
+                    lane.wait(number)
+            view = memoryview(self._pieces[index])
+            count = readinto(view)
+            if not count:
+                return received
+            self._piece_uses[index] = self._add(view[:count], received > 0)
+            received += count
+            index = (index + 1) % _PIECES
+
+    def _add(self, data: Chunk, continues: bool) -> tuple[int, int] | None:
+        """Append ``data``; the numbers it has in the lanes, if it went to them."""
         self.size += len(data)
         if continues and self.part_sizes:
             self.part_sizes[-1] += len(data)
         else:
             self.part_sizes.append(len(data))
-        if len(data) < _BACKGROUND_WRITE or self.size <= SPOOL_THRESHOLD:
-            self._store(data)  # small, or still held in memory: a copy, done at once
-            return
-        # on disk from here on, moved there by this thread, so the worker only hands bytes to
-        # the kernel: memory it allocated would stay in its own malloc arena after the upload
-        self._file.rollover()  # type: ignore[attr-defined]
-        self._writer = threading.Thread(target=self._store, args=(data,), name="mock-ecr-blob-writer", daemon=True)
-        self._writer.start()
+        if self._lanes is None:
+            if len(data) < _BACKGROUND_WRITE or self.size <= SPOOL_THRESHOLD:
+                self._file.write(data)  # small, or still held in memory: a copy, done at once
+                self._sha256.update(data)
+                return None
+            self._to_disk()
+        assert self._lanes is not None
+        write, digest = self._lanes
+        return write.put(data), digest.put(data)
 
-    def _store(self, data: bytes) -> None:
-        try:
-            self._file.write(data)
-            self._sha256.update(data)
-        except BaseException as failure:  # re-raised to the caller by the next _settle()
-            self._failure = failure
+    def _to_disk(self) -> None:
+        # moved to disk by this thread, so the lanes only hand bytes to the kernel and to
+        # OpenSSL: memory a worker allocated would stay in its own malloc arena afterwards
+        self._file.rollover()  # type: ignore[attr-defined]
+        self._lanes = (
+            Lane(self._file.write, "mock-ecr-blob-writer"),
+            Lane(lambda chunk: self._sha256.update(chunk), "mock-ecr-blob-hasher"),  # rollback replaces it
+        )
 
     def _settle(self) -> None:
-        """Wait for the part in flight; raise what writing it raised."""
-        writer = self._writer
-        if writer is not None:
-            writer.join()
-            self._writer = None
-        failure, self._failure = self._failure, None
+        """Wait until every byte appended is written and hashed; raise what writing raised."""
+        if self._lanes is None:
+            return
+        failure: BaseException | None = None
+        for lane in self._lanes:
+            try:
+                lane.settle()
+            except BaseException as error:  # noqa: BLE001 - the other lane is settled too, then raised
+                failure = failure or error
         if failure is not None:
             raise failure
 
@@ -104,12 +149,16 @@ class BlobBuffer:
 
     def seal(self, media_type: str | None = None) -> Blob:
         """The finished blob; the buffer must not be used afterwards."""
-        blob = Blob(self.digest, self.size, self._file, media_type)
+        digest = self.digest
+        self._pieces = None
+        self._file.flush()  # a blob on disk is read with os.pread: a tail still buffered would be missed
+        blob = Blob(digest, self.size, self._file, media_type)
         if self.size > SPOOL_THRESHOLD:
             _return_freed_memory()
         return blob
 
     def discard(self) -> None:
+        self._pieces = None
         try:
             self._settle()
         finally:

@@ -77,11 +77,13 @@ def append_part(quotas: Quotas, upload: Upload, data: bytes, first: int, last: i
     buffer.append(data)
 
 
-def begin_streamed_part(quotas: Quotas, upload: Upload, first: int | None) -> tuple[int, int, Any]:
+def begin_streamed_part(
+    quotas: Quotas, upload: Upload, first: int | None, expected: int | None = None
+) -> tuple[int, int, Any]:
     """Under the lock: accept a part whose bytes will stream in (a registry PATCH, of any
     size) starting at byte ``first`` (None: wherever the upload is). Returns the mark
     ``end_streamed_part`` rolls back to if receiving fails. Until then the upload takes no
-    other part and cannot complete."""
+    other part and cannot complete. ``expected``: the part's size, when the client said it."""
     buffer = upload.buffer
     if upload.receiving:
         raise _invalid_part(upload, messages.part_first_byte(buffer.size if first is None else first, buffer.size))
@@ -89,7 +91,10 @@ def begin_streamed_part(quotas: Quotas, upload: Upload, first: int | None) -> tu
         raise _invalid_part(upload, messages.part_first_byte(first, buffer.size))
     quotas.check_layer_part_count(len(buffer.part_sizes))
     upload.receiving = True
-    return buffer.mark()
+    mark = buffer.mark()
+    if expected is not None:
+        buffer.expect(expected)
+    return mark
 
 
 def end_streamed_part(upload: Upload, mark: tuple[int, int, Any], *, failed: bool) -> None:

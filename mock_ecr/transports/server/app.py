@@ -1,8 +1,10 @@
 """The WSGI adapter: a WSGI request becomes a gateway ``HttpRequest``; the answer goes back streamed.
 
-Only conversion happens here, plus what belongs to a door that faces a network: a body cut
-short (the client went away mid-request) or unreadable (a broken chunked encoding) is
-answered 400 without reaching the gateway, so no call runs on half a request; an unsigned
+Only conversion happens here, plus what belongs to a door that faces a network: the body
+streams (``bodies.py``), so a blob of gigabytes passes a piece at a time; a body cut short
+(the client went away mid-request), unreadable (a broken chunked encoding) or too large is
+answered 400 or 413 (a JSON request is read whole before it runs, so no call runs on half a
+request); an unsigned
 JSON API request gets AWS's 403 MissingAuthenticationTokenException; layer URLs
 issued while answering point back at the address the client used; and a failure inside
 the gateway answers 500 ``InternalFailure`` instead of dropping the connection.
@@ -18,7 +20,8 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 from ...domain.blobs.layer_urls import download_base
-from ...gateway import Headers, HttpRequest, HttpResponse, route
+from ...gateway import BodyError, Headers, HttpRequest, HttpResponse, route
+from .bodies import KnownLengthBody, StreamedBody, UntilEndBody
 
 if TYPE_CHECKING:
     from ...session import Session
@@ -43,6 +46,8 @@ class App:
         token = download_base.set(_origin(environ))
         try:
             response = route(self.session, request, signed_only=True)
+        except BodyError as error:  # cut short, badly chunked or too large: answered as the server does
+            response = _plain_error(error.status, str(error))
         except Exception:  # noqa: BLE001 - a bug below must not take the connection down with it
             traceback.print_exc(file=sys.stderr)
             response = _plain_error(500, "The request processing has failed because of an unknown error.")
@@ -79,24 +84,20 @@ def _origin(environ: dict[str, Any]) -> str:
     return f"{environ.get('wsgi.url_scheme', 'http')}://{host}"
 
 
-def _body(environ: dict[str, Any]) -> bytes:
+def _body(environ: dict[str, Any]) -> StreamedBody:
+    """The body as a stream the gateway reads (whole, or a piece at a time for blobs)."""
     stream = environ.get("wsgi.input")
+    if isinstance(stream, StreamedBody):  # this package's server: read from the socket as asked
+        return stream
+    # another WSGI server, which decoded any chunked encoding already
     length = environ.get("CONTENT_LENGTH")
     try:
-        if length:
-            expected = int(length)
-            data = stream.read(expected) if stream is not None and expected else b""
-            if len(data) != expected:
-                raise _BadBody(f"the body ended after {len(data)} of the {expected} bytes Content-Length announced")
-            return bytes(data)
-        # no Content-Length: a chunked body (the server decodes it), or none
-        return bytes(stream.read()) if stream is not None else b""
-    except _BadBody:
-        raise
-    except ValueError as error:
-        raise _BadBody(f"the body could not be read: {error}") from None
-    except OSError as error:
-        raise _BadBody(f"the body could not be read: {error}") from None
+        size = int(length) if length else None
+    except ValueError:
+        raise _BadBody(f"the Content-Length {length!r} is not a number") from None
+    if stream is None:
+        size = 0
+    return KnownLengthBody(stream, size) if size is not None else UntilEndBody(stream)
 
 
 def _plain_error(status: int, message: str) -> HttpResponse:

@@ -11,6 +11,8 @@ import os
 import signal
 import sys
 import threading
+import time
+from collections.abc import Callable
 from typing import Any
 
 from ...session import ACCOUNT_ENV, DEFAULT_ACCOUNT_ID, DEFAULT_REGION, Session
@@ -59,13 +61,7 @@ def serve(args: Any) -> int:
     except ImportError:
         print(missing_server_library(), file=sys.stderr)
         return 2
-    stopping = threading.Event()
-
-    def on_signal(signum: int, frame: Any) -> None:
-        stopping.set()
-
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
+    wait_for_stop = _stop_signals()
     session = Session(account_id=account_id, region=args.region)
     server = Server(session, args.host, args.port)
     try:
@@ -82,9 +78,40 @@ def serve(args: Any) -> int:
         )
     print(f"mock_ecr listening on {server.url}", flush=True)
     try:
-        while not stopping.wait(3600):
-            pass
+        wait_for_stop()
     finally:
         server.stop()
         session.close()
     return 0
+
+
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def _stop_signals() -> Callable[[], None]:
+    """Catch SIGINT and SIGTERM from here on; returns the wait for the first of them.
+
+    Where it can, the signals are blocked (the server's threads, started after, inherit the
+    mask) and the main thread takes them with ``sigwait``: no handler runs, so none can find
+    the main thread holding a lock it needs (an ``Event.set`` in a handler deadlocks when
+    the signal lands while ``Event.wait`` holds the event's lock)."""
+    if hasattr(signal, "pthread_sigmask") and hasattr(signal, "sigwait"):
+        signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+
+        def take() -> None:
+            signal.sigwait(_STOP_SIGNALS)
+
+        return take
+    stopping = threading.Event()  # elsewhere (Windows): a flag the handler sets, polled
+
+    def on_signal(signum: int, frame: Any) -> None:
+        stopping.set()
+
+    for signum in _STOP_SIGNALS:
+        signal.signal(signum, on_signal)
+
+    def wait() -> None:
+        while not stopping.is_set():
+            time.sleep(0.2)
+
+    return wait

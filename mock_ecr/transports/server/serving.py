@@ -3,11 +3,12 @@
 Why cheroot (CherryPy's server, maintained by the CherryPy and Jaraco projects): it is a
 pure-Python, threaded HTTP/1.1 server that does what a shared test registry needs with no
 code of ours: keep-alive connections parked in a selector (so idle clients hold no worker
-thread), chunked request bodies decoded before the app reads them, streamed responses,
-limits on header and body size answered with 4xx, a 400 for a malformed request line, and
-a ``stop()`` that stops accepting, lets the workers finish the requests in flight, and then
-returns. waitress is as robust but writes responses from its own event loop, so a stop
-cannot wait for answers still being written; werkzeug's development server says itself
+thread), streamed responses, limits on header and body size answered with 4xx, a 400 for a
+malformed request line, and a ``stop()`` that stops accepting, lets the workers finish the
+requests in flight, and then returns. Request bodies are read by ``bodies.py`` (streamed,
+chunked or not), through the request class cheroot's connections use. waitress is as robust
+but writes responses from its own event loop, so a stop cannot wait for answers still being
+written; werkzeug's development server says itself
 that it is not made to face load or hostile input.
 """
 
@@ -19,6 +20,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .app import App
+from .bodies import MAX_BODY_BYTES, MAX_STREAMED_BODY_BYTES, connection_class
+
+__all__ = ["MAX_BODY_BYTES", "MAX_STREAMED_BODY_BYTES", "Server", "is_loopback", "missing_server_library"]
 
 if TYPE_CHECKING:
     from ...session import Session
@@ -28,8 +32,6 @@ if TYPE_CHECKING:
 THREADS = 16
 #: a request's headers beyond this get 413 (Docker's and the SDKs' are far smaller)
 MAX_HEADER_BYTES = 64 * 1024
-#: a request body beyond this gets 413 (an UploadLayerPart of ECR's largest part, base64 in JSON, fits)
-MAX_BODY_BYTES = 128 * 1024 * 1024
 #: seconds a connection may stay silent in the middle of a request
 SOCKET_TIMEOUT = 10
 
@@ -71,7 +73,10 @@ class Server:
             server_name="mock_ecr",
         )
         self._server.max_request_header_size = MAX_HEADER_BYTES
-        self._server.max_request_body_size = MAX_BODY_BYTES
+        # a body is refused beyond ECR's largest layer before it is read; one read whole (JSON)
+        # beyond MAX_BODY_BYTES by the body reader (bodies.py), whose connections these are
+        self._server.max_request_body_size = MAX_STREAMED_BODY_BYTES
+        self._server.ConnectionClass = connection_class()
         #: how often the connection loop wakes up, so stop() returns within it
         self._server.expiration_interval = 0.05
         self._host = host
