@@ -6,6 +6,9 @@ import boto3
 import pytest
 from botocore.config import Config
 
+# the shared error-matrix check asserts for the test modules that use it: show its values on failure
+pytest.register_assert_rewrite("tests.error_matrix_kit")
+
 
 @pytest.fixture
 def raw_bodies(ecr_client):

@@ -11,16 +11,10 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-import boto3
 import pytest
-from botocore import xform_name
-from botocore.config import Config
-from botocore.exceptions import ClientError
 
-from mock_ecr import mock_ecr
-from mock_ecr.wire.model import service_model
+from .error_matrix_kit import REPO, Matrix, call, declared_pairs
 
-REPO = "app"
 POLICY = json.dumps({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "ecr:*"}]})
 EVERYWHERE = [{"filter": "*", "filterType": "WILDCARD"}]
 ACTIONS = [
@@ -30,7 +24,6 @@ ACTIONS = [
     "PutAccountSetting", "CreateRepositoryCreationTemplate", "DescribeRepositoryCreationTemplates",
     "UpdateRepositoryCreationTemplate", "DeleteRepositoryCreationTemplate",
 ]  # fmt: skip
-PAIRS = [(action, shape.name) for action in ACTIONS for shape in service_model().operation_model(action).error_shapes]
 
 
 def valid_params(action: str, repository: str = REPO) -> dict[str, Any]:
@@ -57,15 +50,6 @@ def valid_params(action: str, repository: str = REPO) -> dict[str, Any]:
     }[action]
 
 
-def _call(client: Any, action: str, **params: Any) -> Any:
-    return getattr(client, xform_name(action))(**params)
-
-
-def _inject(mock: Any, client: Any, action: str, code: str) -> Any:
-    mock.inject_error(action, code)
-    return _call(client, action, **valid_params(action))
-
-
 def _invalid_parameter(mock: Any, client: Any, action: str) -> Any:
     bad = {
         "PutRegistryScanningConfiguration": {
@@ -81,7 +65,7 @@ def _invalid_parameter(mock: Any, client: Any, action: str) -> Any:
         "UpdateRepositoryCreationTemplate": {"prefix": "Bad_Prefix!"},
         "DeleteRepositoryCreationTemplate": {"prefix": "Bad_Prefix!"},
     }.get(action)
-    return _call(client, action, **(bad if bad is not None else valid_params(action, "Bad_Name!")))
+    return call(client, action, **(bad if bad is not None else valid_params(action, "Bad_Name!")))
 
 
 def _pushed(mock: Any, client: Any) -> None:
@@ -95,7 +79,7 @@ def _scan_twice(mock: Any, client: Any, action: str) -> Any:
 
 
 def _image_missing(mock: Any, client: Any, action: str) -> Any:
-    return _call(client, action, **valid_params(action))
+    return call(client, action, **valid_params(action))
 
 
 def _no_scan(mock: Any, client: Any, action: str) -> Any:
@@ -145,25 +129,25 @@ def _enhanced_manual_scan(mock: Any, client: Any, action: str) -> Any:
 
 
 def _no_registry_policy(mock: Any, client: Any, action: str) -> Any:
-    return _call(client, action)
+    return call(client, action)
 
 
 def _template_twice(mock: Any, client: Any, action: str) -> Any:
-    _call(client, action, **valid_params(action))
-    return _call(client, action, **valid_params(action))
+    call(client, action, **valid_params(action))
+    return call(client, action, **valid_params(action))
 
 
 def _second_template(mock: Any, client: Any, action: str) -> Any:
     client.create_repository_creation_template(prefix="first", appliedFor=["REPLICATION"])
-    return _call(client, action, **valid_params(action))
+    return call(client, action, **valid_params(action))
 
 
 def _no_template(mock: Any, client: Any, action: str) -> Any:
-    return _call(client, action, **valid_params(action))
+    return call(client, action, **valid_params(action))
 
 
 def _repository_missing(mock: Any, client: Any, action: str) -> Any:
-    return _call(client, action, **valid_params(action, "missing"))
+    return call(client, action, **valid_params(action, "missing"))
 
 
 SPECIFIC: dict[tuple[str, str], Callable[..., Any]] = {
@@ -199,41 +183,24 @@ INJECTED_PAIRS = {
 }
 
 
-def _way(action: str, code: str) -> tuple[str, Callable[..., Any]]:
-    if (action, code) in INJECTED_PAIRS:
-        return "inject_error", lambda mock, client, action: _inject(mock, client, action, code)
-    if (action, code) in SPECIFIC:
-        return "natural", SPECIFIC[(action, code)]
-    if code == "InvalidParameterException":
-        return "natural", _invalid_parameter
-    if code == "RepositoryNotFoundException":
-        return "natural", _repository_missing
-    if code in INJECTED:
-        return "inject_error", lambda mock, client, action: _inject(mock, client, action, code)
-    raise AssertionError(f"no way to reach {code} from {action}")
+MATRIX = Matrix(
+    pairs=declared_pairs(ACTIONS),
+    valid_params=valid_params,
+    specific=SPECIFIC,
+    generic={"InvalidParameterException": _invalid_parameter, "RepositoryNotFoundException": _repository_missing},
+    injected=INJECTED,
+    injected_pairs=INJECTED_PAIRS,
+    quotas={_second_template: {"repository_creation_templates_per_registry": 1}},
+)
 
 
-@pytest.mark.parametrize(("action", "code"), [pytest.param(a, c, id=f"{a}-{c}") for a, c in PAIRS])
+@pytest.mark.parametrize(("action", "code"), MATRIX.cases())
 def test_pair_is_reached_through_boto3(action: str, code: str) -> None:
-    how, provoke = _way(action, code)
-    quotas = {"repository_creation_templates_per_registry": 1} if provoke is _second_template else {}
-    with mock_ecr(quotas=quotas) as mock:
-        client = boto3.client(
-            "ecr", region_name="us-east-1",
-            config=Config(retries={"total_max_attempts": 1}, parameter_validation=False),
-        )  # fmt: skip
-        client.create_repository(repositoryName=REPO)
-        with pytest.raises(ClientError) as info:
-            provoke(mock, client, action)
-        failing = mock.calls[-1]
-    response = info.value.response
-    assert response["Error"]["Code"] == code
-    assert response["ResponseMetadata"]["HTTPStatusCode"] == (500 if code == "ServerException" else 400)
-    assert (failing.operation, failing.error_code) == (action, code)
+    MATRIX.reach(action, code)
 
 
 def test_only_what_no_request_causes_is_injected() -> None:
-    injected = {(a, c) for a, c in PAIRS if _way(a, c)[0] == "inject_error"}
+    injected = MATRIX.injected_reached()
     assert {c for a, c in injected if (a, c) not in INJECTED_PAIRS} <= INJECTED
     assert ("StartImageScan", "LimitExceededException") not in injected
     assert ("CreateRepositoryCreationTemplate", "LimitExceededException") not in injected

@@ -11,14 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import boto3
 import pytest
-from botocore import xform_name
-from botocore.config import Config
-from botocore.exceptions import ClientError
 
-from mock_ecr import mock_ecr
-from mock_ecr.wire.model import service_model
+from .error_matrix_kit import Matrix, call, declared_pairs
 
 ACCOUNT = "123456789012"
 SECRET = f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:ecr-pullthroughcache/hub"
@@ -32,9 +27,7 @@ UPSTREAM_PAIRS = [
     ("BatchGetImage", "LimitExceededException"),
     ("GetDownloadUrlForLayer", "UnableToGetUpstreamLayerException"),
 ]
-PAIRS = [
-    (action, shape.name) for action in ACTIONS for shape in service_model().operation_model(action).error_shapes
-] + UPSTREAM_PAIRS
+PAIRS = declared_pairs(ACTIONS) + UPSTREAM_PAIRS
 
 
 def valid_params(action: str) -> dict[str, Any]:
@@ -51,43 +44,39 @@ def valid_params(action: str) -> dict[str, Any]:
     }[action]  # fmt: skip
 
 
-def _call(client: Any, action: str, **params: Any) -> Any:
-    return getattr(client, xform_name(action))(**params)
-
-
 def _with_rule(mock: Any, client: Any) -> None:
-    _call(client, "CreatePullThroughCacheRule", **valid_params("CreatePullThroughCacheRule"))
+    call(client, "CreatePullThroughCacheRule", **valid_params("CreatePullThroughCacheRule"))
 
 
 def _invalid_parameter(mock: Any, client: Any, action: str) -> Any:
     if action == "UpdatePullThroughCacheRule":
         _with_rule(mock, client)
-        return _call(client, action, ecrRepositoryPrefix=RULE)  # neither a secret nor a role
+        return call(client, action, ecrRepositoryPrefix=RULE)  # neither a secret nor a role
     if action == "DescribePullThroughCacheRules":
-        return _call(client, action, nextToken="garbage")
+        return call(client, action, nextToken="garbage")
     params = valid_params(action)
     params["ecrRepositoryPrefix"] = "Bad_Prefix!"
-    return _call(client, action, **params)
+    return call(client, action, **params)
 
 
 def _twice(mock: Any, client: Any, action: str) -> Any:
     _with_rule(mock, client)
-    return _call(client, action, **valid_params(action))
+    return call(client, action, **valid_params(action))
 
 
 def _no_rule(mock: Any, client: Any, action: str) -> Any:
     if action == "DescribePullThroughCacheRules":
-        return _call(client, action, ecrRepositoryPrefixes=["none"])
-    return _call(client, action, **valid_params(action))
+        return call(client, action, ecrRepositoryPrefixes=["none"])
+    return call(client, action, **valid_params(action))
 
 
 def _unsupported(mock: Any, client: Any, action: str) -> Any:
-    return _call(client, action, ecrRepositoryPrefix=RULE, upstreamRegistryUrl="harbor.example.com")
+    return call(client, action, ecrRepositoryPrefix=RULE, upstreamRegistryUrl="harbor.example.com")
 
 
 def _second_rule(mock: Any, client: Any, action: str) -> Any:
-    _call(client, action, ecrRepositoryPrefix="quay", upstreamRegistryUrl="quay.io")
-    return _call(client, action, **valid_params(action))
+    call(client, action, ecrRepositoryPrefix="quay", upstreamRegistryUrl="quay.io")
+    return call(client, action, **valid_params(action))
 
 
 def _secret(account: str, region: str) -> Callable[..., Any]:
@@ -96,28 +85,20 @@ def _secret(account: str, region: str) -> Callable[..., Any]:
             _with_rule(mock, client)
         params = valid_params(action)
         params["credentialArn"] = SECRET.replace(ACCOUNT, account).replace("us-east-1", region)
-        return _call(client, action, **params)
+        return call(client, action, **params)
 
     return provoke
 
 
 def _nothing_upstream(mock: Any, client: Any, action: str) -> Any:
     _with_rule(mock, client)
-    return _call(client, action, **valid_params(action))
+    return call(client, action, **valid_params(action))
 
 
 def _no_room(mock: Any, client: Any, action: str) -> Any:
     _with_rule(mock, client)
     mock.seed_upstream("docker-hub", "library/nginx", "1.27")
-    return _call(client, action, **valid_params(action))
-
-
-def _inject(code: str) -> Callable[..., Any]:
-    def provoke(mock: Any, client: Any, action: str) -> Any:
-        mock.inject_error(action, code)
-        return _call(client, action, **valid_params(action))
-
-    return provoke
+    return call(client, action, **valid_params(action))
 
 
 SPECIFIC: dict[tuple[str, str], Callable[..., Any]] = {
@@ -137,37 +118,22 @@ INJECTED = {"ServerException", "ValidationException", "UnableToDecryptSecretValu
 QUOTAS = {_second_rule: {"pull_through_cache_rules_per_registry": 1}, _no_room: {"repositories_per_registry": 1}}
 
 
-def _way(action: str, code: str) -> tuple[str, Callable[..., Any]]:
-    if (action, code) in SPECIFIC:
-        return "natural", SPECIFIC[(action, code)]
-    if code == "InvalidParameterException":
-        return "natural", _invalid_parameter
-    if code == "PullThroughCacheRuleNotFoundException":
-        return "natural", _no_rule
-    if code in INJECTED:
-        return "inject_error", _inject(code)
-    raise AssertionError(f"no way to reach {code} from {action}")
+MATRIX = Matrix(
+    pairs=PAIRS,
+    valid_params=valid_params,
+    specific=SPECIFIC,
+    generic={"InvalidParameterException": _invalid_parameter, "PullThroughCacheRuleNotFoundException": _no_rule},
+    injected=INJECTED,
+    quotas=QUOTAS,
+)
 
 
-@pytest.mark.parametrize(("action", "code"), [pytest.param(a, c, id=f"{a}-{c}") for a, c in PAIRS])
+@pytest.mark.parametrize(("action", "code"), MATRIX.cases())
 def test_pair_is_reached_through_boto3(action: str, code: str) -> None:
-    how, provoke = _way(action, code)
-    with mock_ecr(quotas=QUOTAS.get(provoke, {})) as mock:
-        client = boto3.client(
-            "ecr", region_name="us-east-1",
-            config=Config(retries={"total_max_attempts": 1}, parameter_validation=False),
-        )  # fmt: skip
-        client.create_repository(repositoryName="app")
-        with pytest.raises(ClientError) as info:
-            provoke(mock, client, action)
-        failing = mock.calls[-1]
-    response = info.value.response
-    assert response["Error"]["Code"] == code
-    assert response["ResponseMetadata"]["HTTPStatusCode"] == (500 if code == "ServerException" else 400)
-    assert (failing.operation, failing.error_code) == (action, code)
+    MATRIX.reach(action, code)
 
 
 def test_only_what_no_request_causes_is_injected() -> None:
-    injected = {code for action, code in PAIRS if _way(action, code)[0] == "inject_error"}
+    injected = {code for _, code in MATRIX.injected_reached()}
     assert injected <= INJECTED
     assert {code for _, code in PAIRS} >= {"SecretNotFoundException", "UnableToAccessSecretException"}

@@ -9,16 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import boto3
 import pytest
-from botocore import xform_name
-from botocore.config import Config
-from botocore.exceptions import ClientError
 
-from mock_ecr import mock_ecr
-from mock_ecr.wire.model import operation_names, service_model
+from mock_ecr.wire.model import operation_names
 
-REPO = "app"
+from .error_matrix_kit import REPO, Matrix, call, declared_pairs
+
 ACCOUNT = "123456789012"
 DESTINATION = {"region": "us-west-2", "registryId": ACCOUNT}
 UNKNOWN_ID = "00000000-0000-0000-0000-000000000000"
@@ -34,7 +30,6 @@ ACTIONS = [
     )
     if action in operation_names()
 ]
-PAIRS = [(action, shape.name) for action in ACTIONS for shape in service_model().operation_model(action).error_shapes]
 
 
 def valid_params(action: str) -> dict[str, Any]:
@@ -46,10 +41,6 @@ def valid_params(action: str) -> dict[str, Any]:
         "ListReplicationBackfills": {},
         "DescribeReplicationBackfillResults": {"replicationBackfillId": UNKNOWN_ID},
     }[action]
-
-
-def _call(client: Any, action: str, **params: Any) -> Any:
-    return getattr(client, xform_name(action))(**params)
 
 
 def _configured(client: Any, *destinations: dict[str, str]) -> None:
@@ -68,11 +59,11 @@ def _invalid_parameter(mock: Any, client: Any, action: str) -> Any:
         "ListReplicationBackfills": {"nextToken": "garbage"},
         "DescribeReplicationBackfillResults": {"replicationBackfillId": "not-a-uuid"},
     }[action]
-    return _call(client, action, **bad)
+    return call(client, action, **bad)
 
 
 def _image_missing(mock: Any, client: Any, action: str) -> Any:
-    return _call(client, action, **valid_params(action))
+    return call(client, action, **valid_params(action))
 
 
 def _repository_missing(mock: Any, client: Any, action: str) -> Any:
@@ -97,7 +88,7 @@ def _over_the_limit(mock: Any, client: Any, action: str) -> Any:
 
 
 def _unknown(mock: Any, client: Any, action: str) -> Any:
-    return _call(client, action, **valid_params(action))
+    return call(client, action, **valid_params(action))
 
 
 def _already_ended(mock: Any, client: Any, action: str) -> Any:
@@ -107,11 +98,9 @@ def _already_ended(mock: Any, client: Any, action: str) -> Any:
     return client.stop_replication_backfill(replicationBackfillId=backfill_id)
 
 
-def _inject(mock: Any, client: Any, action: str, code: str) -> Any:
-    mock.inject_error(action, code)
+def _before_injection(mock: Any, client: Any, action: str) -> None:
     if action == "StartReplicationBackfill":
         _configured(client)
-    return _call(client, action, **valid_params(action))
 
 
 SPECIFIC: dict[tuple[str, str], Callable[..., Any]] = {
@@ -129,35 +118,22 @@ SPECIFIC: dict[tuple[str, str], Callable[..., Any]] = {
 INJECTED = {"ServerException", "ValidationException"}
 
 
-def _way(action: str, code: str) -> tuple[str, Callable[..., Any]]:
-    if (action, code) in SPECIFIC:
-        return "natural", SPECIFIC[(action, code)]
-    if code == "InvalidParameterException":
-        return "natural", _invalid_parameter
-    if code in INJECTED:
-        return "inject_error", lambda mock, client, action: _inject(mock, client, action, code)
-    raise AssertionError(f"no way to reach {code} from {action}")
+MATRIX = Matrix(
+    pairs=declared_pairs(ACTIONS),
+    valid_params=valid_params,
+    specific=SPECIFIC,
+    generic={"InvalidParameterException": _invalid_parameter},
+    injected=INJECTED,
+    arrange=_before_injection,
+)
 
 
-@pytest.mark.parametrize(("action", "code"), [pytest.param(a, c, id=f"{a}-{c}") for a, c in PAIRS])
+@pytest.mark.parametrize(("action", "code"), MATRIX.cases())
 def test_pair_is_reached_through_boto3(action: str, code: str) -> None:
-    _, provoke = _way(action, code)
-    with mock_ecr() as mock:
-        client = boto3.client(
-            "ecr", region_name="us-east-1",
-            config=Config(retries={"total_max_attempts": 1}, parameter_validation=False),
-        )  # fmt: skip
-        client.create_repository(repositoryName=REPO)
-        with pytest.raises(ClientError) as info:
-            provoke(mock, client, action)
-        failing = mock.calls[-1]
-    response = info.value.response
-    assert response["Error"]["Code"] == code
-    assert response["ResponseMetadata"]["HTTPStatusCode"] == (500 if code == "ServerException" else 400)
-    assert (failing.operation, failing.error_code) == (action, code)
+    MATRIX.reach(action, code)
 
 
 def test_only_what_no_request_causes_is_injected() -> None:
-    injected = {(a, c) for a, c in PAIRS if _way(a, c)[0] == "inject_error"}
+    injected = MATRIX.injected_reached()
     assert {c for _, c in injected} <= INJECTED
     assert ("StartReplicationBackfill", "ValidationException") not in injected
