@@ -20,21 +20,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from botocore import xform_name
-from botocore.config import Config
-from botocore.exceptions import ClientError
 
-from mock_ecr import MockECR, mock_ecr
+from mock_ecr import MockECR
 from mock_ecr.domain.quotas import Quotas
+
+from .error_matrix_kit import REPO, call, check_reached
 
 MATRIX_FILE = Path(__file__).parent / "data" / "error-matrix.json"
 SHARED_MATRIX = Path("/work/shared/error-matrix.json")
 MATRIX: dict[str, list[str]] = json.loads(MATRIX_FILE.read_text())
 PAIRS = [(action, code) for action, codes in MATRIX.items() for code in codes]
 
-REPO = "app"
 MISSING = "no-such-repository"
 BAD_NAME = "Bad_Name!"
 POLICY = json.dumps({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "ecr:*"}]})
@@ -88,7 +85,7 @@ class World:
     client: Any
 
     def call(self, action: str, **params: Any) -> Any:
-        return getattr(self.client, xform_name(action))(**params)
+        return call(self.client, action, **params)
 
     def upload(self, data: bytes, repository: str = REPO) -> str:
         """Upload ``data`` as a blob of ``repository`` through the layer-upload API."""
@@ -336,20 +333,7 @@ def test_pair_is_reached_through_boto3(action: str, code: str) -> None:
     way = reach(action, code)
     if way is None:
         pytest.fail(f"no way to reach {code} from {action}: add one to SPECIFIC")
-    with mock_ecr(quotas=way.quotas) as mock:
-        client = boto3.client(
-            "ecr",
-            region_name="us-east-1",
-            config=Config(retries={"total_max_attempts": 1}, parameter_validation=False),
-        )
-        client.create_repository(repositoryName=REPO)
-        with pytest.raises(ClientError) as info:
-            way.provoke(World(mock, client), action)
-        failing = mock.calls[-1]
-    response = info.value.response
-    assert response["Error"]["Code"] == code
-    assert response["ResponseMetadata"]["HTTPStatusCode"] == (500 if code == "ServerException" else 400)
-    assert (failing.operation, failing.error_code) == (action, code)
+    check_reached(action, code, lambda mock, client, action: way.provoke(World(mock, client), action), way.quotas)
 
 
 def test_the_matrix_has_the_88_pairs_of_the_issue():
