@@ -28,6 +28,7 @@ unanswered by the door, signed with the fake credentials: a client given
 from __future__ import annotations
 
 import copy
+import functools
 import inspect
 import sys
 import threading
@@ -63,18 +64,19 @@ class Door:
         self.session = session
         self.credentials = credentials
         self.closed = False
-        self.sync_credentials = Credentials(
-            credentials["AWS_ACCESS_KEY_ID"], credentials["AWS_SECRET_ACCESS_KEY"], credentials["AWS_SESSION_TOKEN"]
-        )
+        self.sync_credentials = _sync_credentials(tuple(credentials.items()))
         self._async_credentials: Any = None
-        #: client endpoint -> its copy bound to this door
-        self._bound: weakref.WeakKeyDictionary[Endpoint, Endpoint] = weakref.WeakKeyDictionary()
-        self._lock = threading.Lock()
+        #: client endpoint -> its copy bound to this door (made with the first call)
+        self._bound: weakref.WeakKeyDictionary[Endpoint, Endpoint] | None = None
+        self._lock = _door_lock
 
     def bound(self, endpoint: Endpoint) -> Endpoint:
-        bound = self._bound.get(endpoint)
+        table = self._bound
+        bound = table.get(endpoint) if table is not None else None
         if bound is None:
             with self._lock:
+                if self._bound is None:
+                    self._bound = weakref.WeakKeyDictionary()
                 bound = self._bound.get(endpoint)
                 if bound is None:
                     bound = self._bound[endpoint] = _bind(endpoint, self)
@@ -103,6 +105,17 @@ class Door:
             if self.closed:  # the session was closed under the call
                 raise MockECRStoppedError(reason=f"{type(error).__name__}: {error}") from error
             raise
+
+
+@functools.lru_cache(maxsize=8)
+def _sync_credentials(values: tuple[tuple[str, str], ...]) -> Credentials:
+    """botocore's ``Credentials`` for the fake keys, made once: nothing changes them."""
+    keys = dict(values)
+    return Credentials(keys["AWS_ACCESS_KEY_ID"], keys["AWS_SECRET_ACCESS_KEY"], keys["AWS_SESSION_TOKEN"])
+
+
+#: binding endpoints is rare (once per client and activation): one lock serves every door
+_door_lock = threading.Lock()
 
 
 class _Body:
