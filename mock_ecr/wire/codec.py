@@ -11,7 +11,6 @@ decodes blob members from base64. Constraint failures raise ECR's
 
 from __future__ import annotations
 
-import base64
 import binascii
 import datetime as _dt
 import json
@@ -28,7 +27,9 @@ from ..errors import (
     UnknownOperationException,
     invalid_parameter,
 )
+from . import body as _body
 from . import patterns
+from .body import DecodedBlob, strict_b64decode
 from .model import TARGET_PREFIX, operation_model, operation_names
 
 Checker = Callable[[Any, str], Any]
@@ -59,16 +60,27 @@ def operation_from_target(target: str | None) -> str:
 # -- request decoding -------------------------------------------------------------------
 
 
-def parse_body(body: bytes | str | None) -> dict[str, Any]:
+def parse_body(body: bytes | str | None, operation: str | None = None) -> dict[str, Any]:
+    """The JSON object of a request body; ``operation`` lets a large body's blob members
+    take the short way (``wire.body``)."""
     if not body:
         return {}
     try:
-        params = json.loads(body)
+        params = _body.parse(body, _blob_members(operation) if operation is not None else ())
     except (ValueError, UnicodeDecodeError, RecursionError):  # nesting past the stack: not a structure
         raise SerializationException(messages.NOT_A_STRUCTURE) from None
     if not isinstance(params, dict):
         raise SerializationException(messages.NOT_A_STRUCTURE)
     return params
+
+
+@cache
+def _blob_members(operation: str) -> tuple[str, ...]:
+    """The top-level blob members of ``operation``'s input (UploadLayerPart's ``layerPartBlob``)."""
+    shape = operation_model(operation).input_shape
+    if shape is None:
+        return ()
+    return tuple(name for name, member in shape.members.items() if member.type_name == "blob")
 
 
 def decode_params(operation: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -300,12 +312,15 @@ def _compile_blob(shape: Shape) -> Checker:
     low, high = shape.metadata.get("min"), shape.metadata.get("max")
 
     def check(value: Any, path: str) -> bytes:
-        if type(value) is not str:
+        if type(value) is DecodedBlob:  # decoded with the body (``wire.body``)
+            data = value.data
+        elif type(value) is not str:
             raise _type_error(path, "a base64 string")
-        try:
-            data = base64.b64decode(value, validate=True)
-        except (binascii.Error, ValueError):
-            raise SerializationException(messages.invalid_base64(path)) from None
+        else:
+            try:
+                data = strict_b64decode(value)
+            except (binascii.Error, ValueError):
+                raise SerializationException(messages.invalid_base64(path)) from None
         _check_length(len(data), path, low, high)
         return data
 
