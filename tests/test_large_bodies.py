@@ -169,3 +169,46 @@ def test_parts_of_mebibytes_through_boto3_keep_every_byte():
         done = ecr.complete_layer_upload(repositoryName="big", uploadId=upload_id, layerDigests=[digest])
         assert done["layerDigest"] == digest
         assert m.calls.last("UploadLayerPart").params["layerPartBlob"] == f"<{len(parts[1])} bytes>"
+
+
+SMALL_BODIES = [
+    b"{}",
+    b'{"repositoryName":"app"}',
+    b'{"a":1} ',
+    b' {"a":1}',
+    b'{"a":1}\n',
+    b'{"a":1} x',
+    b'{"a":1}{"b":2}',
+    b'{"a":',
+    b"{",
+    b'{"a":"\\ud800"}',
+    b'{"a":"\x01"}',
+    b'{"a":"\xc3\xa9"}',
+    b'{"a":"\xff"}',
+    b'{"a":NaN,"b":-Infinity}',
+    b'{"a":1,"a":2}',
+    b'{"a":[' + b"[" * 50_000 + b"]" * 50_000 + b"]}",
+    "\ufeff{}".encode(),
+    '{"a":1}'.encode("utf-16-le"),
+    '{"a":1}'.encode("utf-16"),
+    '{"a":1}'.encode("utf-32"),
+    b"[]",
+    b"12",
+    b"",
+]
+
+
+@pytest.mark.parametrize("data", SMALL_BODIES, ids=range(len(SMALL_BODIES)))
+def test_a_body_parses_as_json_loads_parses_it(data):
+    try:
+        expected: object = json.loads(data)
+    except (ValueError, RecursionError) as error:
+        expected = type(error)
+    try:
+        found: object = wire_body.parse(data)
+    except (ValueError, RecursionError) as error:
+        found = type(error)
+    if isinstance(expected, type) and isinstance(found, type):
+        assert issubclass(found, ValueError) == issubclass(expected, ValueError)
+    else:
+        assert found == expected and repr(found) == repr(expected)
