@@ -87,10 +87,8 @@ class Session:
     def reset(self) -> None:
         """Drop every registry, call and fault; quotas return to ``quota_overrides``.
 
-        Whoever serves the layer URLs keeps serving those the new backend issues, and the
-        registry passwords issued so far stay valid."""
+        The registry passwords issued so far stay valid."""
         old, self.backend = self.backend, Backend()
-        self.backend.layer_urls.on_first_issue = old.layer_urls.on_first_issue
         self.backend.tokens = old.tokens  # passwords issued before a reset stay valid
         old.close()
         self.backend.quotas.update(self.quota_overrides)

@@ -78,11 +78,12 @@ def describe_images(ctx: RequestContext, repository: Repository, params: dict[st
             if image is None:
                 raise _image_not_found(repository, image_id)
             found.setdefault(image.digest, image)
-        return {"imageDetails": [shapes.image_detail(repository, image) for image in found.values()]}
+        return {"imageDetails": [shapes.image_detail(repository, image, ctx.now) for image in found.values()]}
     status = _status_filter(params)
     keep = None if status is None else (lambda key: shapes.image_status(index.images_by_seq[key]) == status)
     keys, token = _page(index.image_keys(_tag_status(params)), "DescribeImages", paging, params, keep)
-    details = [shapes.image_detail(repository, index.images_by_seq[key]) for key in keys]
+    images, now = index.images_by_seq, ctx.now
+    details = [shapes.image_detail(repository, images[key], now) for key in keys]
     return paging.answer({"imageDetails": details}, token)
 
 

@@ -6,6 +6,7 @@ The domain knows no member names; these functions are where a ``Repository`` bec
 
 from __future__ import annotations
 
+import datetime as _dt
 from typing import Any
 
 from .. import messages
@@ -59,8 +60,9 @@ def image_status(image: Image) -> str:
     return archive.status(image, utcnow())
 
 
-def image_detail(repository: Repository, image: Image) -> dict[str, Any]:
-    """The ``ImageDetail`` shape of ``image``."""
+def image_detail(repository: Repository, image: Image, now: _dt.datetime | None = None) -> dict[str, Any]:
+    """The ``ImageDetail`` shape of ``image`` (``now``: the time of the call, for scan states;
+    a listing reads the clock once for its whole page)."""
     detail: dict[str, Any] = {
         "registryId": repository.registry_id,
         "repositoryName": repository.name,
@@ -84,7 +86,8 @@ def image_detail(repository: Repository, image: Image) -> dict[str, Any]:
         detail["lastArchivedAt"] = image.last_archived_at
     if image.last_activated_at is not None:
         detail["lastActivatedAt"] = image.last_activated_at
-    detail.update(scanning.detail_fields(repository, image, utcnow()))  # imageScanStatus, imageScanFindingsSummary
+    if repository.scans:  # imageScanStatus, imageScanFindingsSummary
+        detail.update(scanning.detail_fields(repository, image, now or utcnow()))
     return detail
 
 

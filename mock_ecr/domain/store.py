@@ -265,7 +265,6 @@ class Backend:
     def after_fork(self) -> None:
         """In a forked child: fresh locks (the parent's threads that held them do not exist here)."""
         self._lock = threading.Lock()
-        self.tokens.after_fork()
         for store in self._stores.values():
             store.lock = threading.RLock()
             for blob in store.blobs.blobs.values():

@@ -17,8 +17,6 @@ import hmac
 import json
 import secrets
 import struct
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 
 #: how long a password is valid (ECR: 12 hours)
@@ -48,20 +46,10 @@ class Credential:
 
 
 class Tokens:
-    """Issues and verifies registry passwords for one backend; thread-safe.
-
-    ``on_first_issue`` (set by whoever serves the registry in-process) runs once, when the
-    first password is issued.
-    """
+    """Issues and verifies registry passwords for one backend; thread-safe."""
 
     def __init__(self) -> None:
         self._secret = secrets.token_bytes(32)
-        self._lock = threading.Lock()
-        self._issued = False
-        self.on_first_issue: Callable[[], None] | None = None
-
-    def after_fork(self) -> None:
-        self._lock = threading.Lock()
 
     def issue(self, account_id: str, region: str, expires_at: _dt.datetime) -> str:
         """A password for ``account_id`` in ``region``, valid until ``expires_at``."""
@@ -84,10 +72,6 @@ class Tokens:
             "expiration": expiration,
         }
         password = base64.b64encode(json.dumps(document, separators=(",", ":")).encode()).decode()
-        with self._lock:
-            first, self._issued = not self._issued, True
-        if first and self.on_first_issue is not None:
-            self.on_first_issue()
         return password
 
     def verify(self, password: str, region: str, now: _dt.datetime) -> Credential:

@@ -77,7 +77,7 @@ def dispatch(session: Session, operation: str, region: str, body: bytes) -> tupl
     account_id = session.account_id
     raw_params: dict[str, Any] = {}
     try:
-        raw_params = codec.parse_body(body)
+        raw_params = codec.parse_body(body, operation)
         if session.fault_rules:
             session.faults.check(operation, region, account_id, raw_params)
         params = codec.decode_params(operation, raw_params)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
+from ..wire.body import DecodedBlob
 from . import display
 
 #: request members whose values are layer bytes: the log keeps their size, not a copy
@@ -182,6 +183,8 @@ def _operation(name: str) -> str:
 
 
 def _blob_size(encoded: Any) -> int:
+    if isinstance(encoded, DecodedBlob):
+        return len(encoded.data)
     if not isinstance(encoded, str):
         return 0
     padding = encoded[-2:].count("=")

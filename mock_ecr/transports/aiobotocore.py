@@ -61,9 +61,13 @@ class Emitter:
         self._answer = answer
         self._door = door
 
-    async def emit(self, event_name: str, **kwargs: Any) -> Any:
+    def emit(self, event_name: str, **kwargs: Any) -> Awaitable[Any]:
+        # the client's own emit for every other event: its coroutine, awaited by the caller
         if not event_name.startswith(_BEFORE_SEND):
-            return await self._emitter.emit(event_name, **kwargs)
+            return self._emitter.emit(event_name, **kwargs)
+        return self._before_send(event_name, kwargs)
+
+    async def _before_send(self, event_name: str, kwargs: dict[str, Any]) -> Any:
         self._door.check_open()
         token = answering.set(True)
         try:

@@ -28,6 +28,7 @@ unanswered by the door, signed with the fake credentials: a client given
 from __future__ import annotations
 
 import copy
+import functools
 import inspect
 import sys
 import threading
@@ -63,22 +64,34 @@ class Door:
         self.session = session
         self.credentials = credentials
         self.closed = False
-        self.sync_credentials = Credentials(
-            credentials["AWS_ACCESS_KEY_ID"], credentials["AWS_SECRET_ACCESS_KEY"], credentials["AWS_SESSION_TOKEN"]
-        )
+        self.sync_credentials = _sync_credentials(tuple(credentials.items()))
         self._async_credentials: Any = None
-        #: client endpoint -> its copy bound to this door
-        self._bound: weakref.WeakKeyDictionary[Endpoint, Endpoint] = weakref.WeakKeyDictionary()
-        self._lock = threading.Lock()
+        #: id of a client endpoint -> (a weak reference to it, its copy bound to this door,
+        #: the credentials its calls sign with); made with the endpoint's first call
+        self._bound: dict[int, tuple[weakref.ref[Endpoint], Endpoint, Any]] = {}
+        self._lock = _door_lock
 
     def bound(self, endpoint: Endpoint) -> Endpoint:
-        bound = self._bound.get(endpoint)
-        if bound is None:
+        """``endpoint``'s copy bound to this door."""
+        return self.binding(endpoint)[0]
+
+    def binding(self, endpoint: Endpoint) -> tuple[Endpoint, Any]:
+        """(``endpoint``'s copy bound to this door, the credentials its calls sign with)."""
+        entry = self._bound.get(id(endpoint))
+        if entry is None or entry[0]() is not endpoint:
             with self._lock:
-                bound = self._bound.get(endpoint)
-                if bound is None:
-                    bound = self._bound[endpoint] = _bind(endpoint, self)
-        return bound
+                entry = self._bound.get(id(endpoint))
+                if entry is None or entry[0]() is not endpoint:
+                    key = id(endpoint)
+                    table = self._bound
+
+                    def forget(_: Any) -> None:
+                        if table.get(key, (None,))[0] is reference:
+                            del table[key]
+
+                    reference = weakref.ref(endpoint, forget)
+                    entry = table[key] = (reference, _bind(endpoint, self), self.credentials_for(endpoint))
+        return entry[1], entry[2]
 
     def credentials_for(self, endpoint: Endpoint) -> Any:
         if not _is_async(type(endpoint)):
@@ -95,7 +108,8 @@ class Door:
 
     def answer(self, request: Any) -> Any:
         """The gateway's answer to one prepared request, as the raw status, headers and body."""
-        self.check_open()
+        if self.closed:
+            raise MockECRStoppedError(reason="it would have gone to AWS")
         try:
             response = route(self.session, HttpRequest(request.method, request.url, request.headers, request.body))
             return response.status, response.headers, response.read()
@@ -103,6 +117,17 @@ class Door:
             if self.closed:  # the session was closed under the call
                 raise MockECRStoppedError(reason=f"{type(error).__name__}: {error}") from error
             raise
+
+
+@functools.lru_cache(maxsize=8)
+def _sync_credentials(values: tuple[tuple[str, str], ...]) -> Credentials:
+    """botocore's ``Credentials`` for the fake keys, made once: nothing changes them."""
+    keys = dict(values)
+    return Credentials(keys["AWS_ACCESS_KEY_ID"], keys["AWS_SECRET_ACCESS_KEY"], keys["AWS_SESSION_TOKEN"])
+
+
+#: binding endpoints is rare (once per client and activation): one lock serves every door
+_door_lock = threading.Lock()
 
 
 class _Body:
@@ -199,13 +224,14 @@ def _make_request(self: Endpoint, operation_model: Any, request_dict: dict[str, 
         return previous(self, operation_model, request_dict)
     if _moto_previous is None and _MOTO in sys.modules:
         _guard_moto()
+    bound, credentials = door.binding(self)
     context = request_dict["context"]
     signing = dict(context.get("signing") or ())
-    signing["request_credentials"] = door.credentials_for(self)
+    signing["request_credentials"] = credentials
     context["signing"] = signing
     if _served and request_dict["url"].startswith(_served):
         return previous(self, operation_model, request_dict)  # over HTTP to our own server
-    return previous(door.bound(self), operation_model, request_dict)
+    return previous(bound, operation_model, request_dict)
 
 
 def pass_through(prefixes: tuple[str, ...], on: bool = True) -> None:

@@ -1,9 +1,10 @@
 """The in-process patch: one start/stop path behind the decorator, context manager and fixtures.
 
 The first (outermost) mock to start creates an ``Activation``: a fresh ``Session``, the
-botocore interception, a clean boto3 default session, and an environment in which no real
-credentials can be found (``FAKE_CREDENTIALS``, and AWS config files made by the mock that
-keep the profile names and regions of the real ones but give every profile the fake keys).
+botocore interception, a clean boto3 default session (made on demand, ``boto3_session``), and
+an environment in which no real credentials can be found (``environment``: ``FAKE_CREDENTIALS``,
+and AWS config files made by the mock that keep the profile names of the real ones but give
+every profile the fake keys).
 Mocks started inside it join the same activation (and so share its session); the activation
 ends, dropping all state and restoring the environment exactly, when the last of them stops.
 The session itself never touches the environment: this module owns that.
@@ -11,17 +12,15 @@ The session itself never touches the environment: this module owns that.
 
 from __future__ import annotations
 
-import atexit
 import os
-import re
-import shutil
 import sys
-import tempfile
 import threading
 from typing import Any, Protocol
 
 from ..session import ACCOUNT_ENV, DEFAULT_ACCOUNT_ID, DEFAULT_REGION, Session
+from . import boto3_session, environment
 from . import botocore as botocore_door
+from .environment import FAKE_CREDENTIALS
 from .requests_router import RequestsRouter
 
 
@@ -39,93 +38,6 @@ class MockECR(Protocol):
 
 __all__ = ["ACCOUNT_ENV", "DEFAULT_ACCOUNT_ID", "DEFAULT_REGION", "FAKE_CREDENTIALS", "Activation", "join", "leave"]
 
-#: environment the mock sets while active so no real credentials are read or used
-FAKE_CREDENTIALS = {
-    "AWS_ACCESS_KEY_ID": "AKIAMOCKECRTESTING00",
-    "AWS_SECRET_ACCESS_KEY": "mock-ecr-secret-access-key",
-    "AWS_SESSION_TOKEN": "mock-ecr-session-token",
-    "AWS_SECURITY_TOKEN": "mock-ecr-session-token",
-}
-#: environment the mock removes while active: an expiry exported with real credentials
-#: (aws-vault, SSO helpers) would make botocore treat the fake ones as expired, and the
-#: others point the credential chain at web identity, container or assume-role credentials
-_CLEARED_VARS = (
-    "AWS_CREDENTIAL_EXPIRATION",
-    "AWS_ROLE_ARN",
-    "AWS_ROLE_SESSION_NAME",
-    "AWS_WEB_IDENTITY_TOKEN_FILE",
-    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
-    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
-)
-
-
-class _Profiles:
-    """AWS config files for the mock: a profile for each profile name of the real files, each
-    with the fake keys and nothing else (no ``credential_process``, role, SSO or region).
-
-    Only the section headers of the real files are read; the files made are reused while the
-    real ones are unchanged, and removed when the process exits.
-    """
-
-    _SECTION = re.compile(r"^\s*\[\s*(?:profile\s+)?([^\]]+?)\s*\]")
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._directory: str | None = None
-        self._made: tuple[Any, tuple[str, str]] | None = None
-
-    def files(self, env: Any) -> tuple[str, str]:
-        """(config file, credentials file) for the environment ``env`` points at."""
-        config = os.path.expanduser(env.get("AWS_CONFIG_FILE") or "~/.aws/config")
-        credentials = os.path.expanduser(env.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials")
-        key = (config, _stamp(config), credentials, _stamp(credentials))
-        with self._lock:
-            if self._made is not None and self._made[0] == key:
-                return self._made[1]
-            names = {"default": None}
-            for path in (credentials, config):
-                names.update(
-                    dict.fromkeys(
-                        name for name in self._names(path) if not name.startswith(("sso-session ", "services "))
-                    )
-                )
-            lines = []
-            for name in names:
-                lines.append("[default]" if name == "default" else f"[profile {name}]")
-                lines.append(f"aws_access_key_id = {FAKE_CREDENTIALS['AWS_ACCESS_KEY_ID']}")
-                lines.append(f"aws_secret_access_key = {FAKE_CREDENTIALS['AWS_SECRET_ACCESS_KEY']}")
-                lines.append(f"aws_session_token = {FAKE_CREDENTIALS['AWS_SESSION_TOKEN']}")
-            if self._directory is None:
-                self._directory = tempfile.mkdtemp(prefix="mock-ecr-aws-")
-                atexit.register(shutil.rmtree, self._directory, True)
-            made = (os.path.join(self._directory, "config"), os.path.join(self._directory, "credentials"))
-            with open(made[0], "w") as file:
-                file.write("\n".join(lines) + "\n")
-            with open(made[1], "w"):
-                pass
-            self._made = (key, made)
-            return made
-
-    def _names(self, path: str) -> list[str]:
-        try:
-            with open(path, encoding="utf-8", errors="replace") as file:
-                return [match.group(1) for match in map(self._SECTION.match, file) if match]
-        except OSError:
-            return []
-
-
-def _stamp(path: str) -> tuple[int, int] | None:
-    try:
-        status = os.stat(path)
-    except OSError:
-        return None
-    return status.st_mtime_ns, status.st_size
-
-
-_profiles = _Profiles()
-
 _lock = threading.RLock()
 _activation: Activation | None = None
 
@@ -140,11 +52,13 @@ class Activation:
         self.starters: list[int] = []
         #: (mock, quota values it replaced) per start of a mock configured with quotas
         self._quota_layers: list[tuple[MockECR, dict[str, int]]] = []
-        self._saved_env: dict[str, str | None] = {}
+        self._saved_env: environment.Saved = {}
         #: boto3's default session when the mock started (None if there was none)
         self._saved_boto3_session: Any = None
-        self._requests = RequestsRouter(self.session)
-        self._serve_downloads()
+        #: the ``requests`` router, made when the first layer URL is issued
+        self._requests: RequestsRouter | None = None
+        self._requests_lock = threading.Lock()
+        self._closed = False
         #: servers started by ``serve()``; they stop when the activation closes
         self._servers: list[Any] = []
 
@@ -169,27 +83,18 @@ class Activation:
 
     # -- lifecycle ------------------------------------------------------------------
     def open(self) -> None:
-        env = os.environ
-        changes = dict(FAKE_CREDENTIALS)
-        # boto3 reads AWS_DEFAULT_REGION only; other SDKs (and many CI setups) set AWS_REGION
-        changes["AWS_DEFAULT_REGION"] = env.get("AWS_DEFAULT_REGION") or env.get("AWS_REGION") or DEFAULT_REGION
-        changes["AWS_CONFIG_FILE"], changes["AWS_SHARED_CREDENTIALS_FILE"] = _profiles.files(env)
-        changes["AWS_EC2_METADATA_DISABLED"] = "true"  # never ask an instance metadata service
-        self._saved_env = {name: env.get(name) for name in (*changes, *_CLEARED_VARS)}
-        env.update(changes)
-        for name in _CLEARED_VARS:
-            env.pop(name, None)
-        self.session.region = changes["AWS_DEFAULT_REGION"]
+        self._saved_env, self.session.region = environment.enter(DEFAULT_REGION)
         # boto3.client() uses a default session, which caches the credentials and settings it
         # first resolved: each activation starts with none, so boto3 makes a clean one on demand
         boto3 = sys.modules.get("boto3")
         if boto3 is not None:
             self._saved_boto3_session = getattr(boto3, "DEFAULT_SESSION", None)
             setattr(boto3, "DEFAULT_SESSION", None)  # noqa: B010 - boto3 declares no such attribute
+            boto3_session.install()
         botocore_door.install(self.session, FAKE_CREDENTIALS)
-        # the registry hosts must be answered from the first request on (a client's anonymous
-        # GET /v2/ comes before any token exists); starting costs one attribute set
-        self._requests.start()
+        # layer URLs and the registry hosts are answered from the first request on (a client's
+        # anonymous GET /v2/ comes before any token exists)
+        self._start_requests()
 
     def close(self) -> None:
         for server in self._servers[::-1]:
@@ -197,13 +102,12 @@ class Activation:
         # interception first: from here on nothing new reaches the session, and calls still
         # in flight fail with a botocore or requests error instead of leaving the process
         botocore_door.uninstall()
-        self._requests.stop()
-        env = os.environ
-        for name, value in self._saved_env.items():
-            if value is None:
-                env.pop(name, None)
-            else:
-                env[name] = value
+        with self._requests_lock:
+            self._closed = True
+            if self._requests is not None:
+                self._requests.stop()
+        environment.leave(self._saved_env)
+        boto3_session.uninstall()
         boto3 = sys.modules.get("boto3")  # perhaps imported only while the mock was active
         if boto3 is not None:
             setattr(boto3, "DEFAULT_SESSION", self._saved_boto3_session)  # noqa: B010 - as above
@@ -230,11 +134,14 @@ class Activation:
         server.on_stop.append(stopped)
         return server
 
-    def _serve_downloads(self) -> None:
-        """Layer URLs and the registry (``ACCOUNT.dkr.ecr.REGION...``) are answered through
-        ``requests`` from the first layer URL or registry password issued on."""
-        backend = self.session.backend
-        backend.layer_urls.on_first_issue = backend.tokens.on_first_issue = self._requests.start
+    def _start_requests(self) -> None:
+        """Layer URLs and the registry hosts are answered through ``requests`` while active."""
+        with self._requests_lock:
+            if self._closed:
+                return
+            if self._requests is None:
+                self._requests = RequestsRouter(self.session)
+            self._requests.start()
 
     # -- mocks, quotas and reset -----------------------------------------------------------
     def mocks_changed(self) -> None:
@@ -277,7 +184,6 @@ class Activation:
     def reset(self) -> None:
         """Drop every registry, call and fault; quotas return to what the active mocks configured."""
         self.session.reset()
-        self._serve_downloads()
 
 
 def join(mock: MockECR) -> Activation:
@@ -328,6 +234,7 @@ def _after_fork_in_child() -> None:
     _lock = threading.RLock()
     activation = _activation
     if activation is not None:
+        activation._requests_lock = threading.Lock()
         activation.session.after_fork()
 
 

@@ -11,10 +11,10 @@ decodes blob members from base64. Constraint failures raise ECR's
 
 from __future__ import annotations
 
-import base64
 import binascii
 import datetime as _dt
 import json
+import operator
 from collections.abc import Callable
 from functools import cache
 from typing import Any, cast
@@ -28,10 +28,14 @@ from ..errors import (
     UnknownOperationException,
     invalid_parameter,
 )
+from . import body as _body
 from . import patterns
+from .body import DecodedBlob, strict_b64decode
 from .model import TARGET_PREFIX, operation_model, operation_names
 
-Checker = Callable[[Any, str], Any]
+#: a compiled check: (value, path) -> the value decoded. ``path`` None: no path is worked
+#: out (the first failure is raised without one, and the check run again with paths)
+Checker = Callable[[Any, "str | None"], Any]
 
 
 #: the media types of the AWS JSON protocols
@@ -48,22 +52,28 @@ def check_content_type(value: str | None) -> None:
 
 
 def operation_from_target(target: str | None) -> str:
-    if not target or not target.startswith(TARGET_PREFIX):
-        raise UnknownOperationException(messages.unknown_operation(target))
-    name = target[len(TARGET_PREFIX) :]
-    if name not in operation_names():
+    name = _operations_by_target().get(target) if target else None
+    if name is None:
         raise UnknownOperationException(messages.unknown_operation(target))
     return name
+
+
+@cache
+def _operations_by_target() -> dict[str, str]:
+    """``X-Amz-Target`` value -> operation name, for every operation of the model."""
+    return {TARGET_PREFIX + name: name for name in operation_names()}
 
 
 # -- request decoding -------------------------------------------------------------------
 
 
-def parse_body(body: bytes | str | None) -> dict[str, Any]:
+def parse_body(body: bytes | str | None, operation: str | None = None) -> dict[str, Any]:
+    """The JSON object of a request body; ``operation`` lets a large body's blob members
+    take the short way (``wire.body``)."""
     if not body:
         return {}
     try:
-        params = json.loads(body)
+        params = _body.parse(body, _blob_members(operation) if operation is not None else ())
     except (ValueError, UnicodeDecodeError, RecursionError):  # nesting past the stack: not a structure
         raise SerializationException(messages.NOT_A_STRUCTURE) from None
     if not isinstance(params, dict):
@@ -71,18 +81,35 @@ def parse_body(body: bytes | str | None) -> dict[str, Any]:
     return params
 
 
+@cache
+def _blob_members(operation: str) -> tuple[str, ...]:
+    """The top-level blob members of ``operation``'s input (UploadLayerPart's ``layerPartBlob``)."""
+    shape = operation_model(operation).input_shape
+    if shape is None:
+        return ()
+    return tuple(name for name, member in shape.members.items() if member.type_name == "blob")
+
+
 def decode_params(operation: str, params: dict[str, Any]) -> dict[str, Any]:
-    """Validate ``params`` against the operation's input shape; returns them with blobs decoded."""
+    """Validate ``params`` against the operation's input shape; returns them with blobs decoded.
+
+    Nearly every request is valid: the members' paths (``imageIds.3.member.imageTag``),
+    which only an error names, are worked out only when a first run finds one."""
+    checker = _input_checker(operation)
     try:
-        return _input_checker(operation)(params, "")
+        return checker(params, None)
+    except (_Violation, SerializationException):
+        pass
+    try:
+        return checker(params, "")
     except _Violation as violation:
-        raise invalid_parameter(violation.path, violation.constraint) from None
+        raise invalid_parameter(violation.path or "", violation.constraint) from None
 
 
 class _Violation(Exception):
     """A constraint failure at ``path``; becomes InvalidParameterException at the top."""
 
-    def __init__(self, path: str, kind: str, limit: Any = None) -> None:
+    def __init__(self, path: str | None, kind: str, limit: Any = None) -> None:
         super().__init__(path)
         self.path = path
         self.constraint = _constraint_text(path, kind, limit)
@@ -92,7 +119,7 @@ class _Violation(Exception):
 _ECR_WORDED = {"repositoryName", "registryId"}
 
 
-def _constraint_text(path: str, kind: str, limit: Any) -> str:
+def _constraint_text(path: str | None, kind: str, limit: Any) -> str:
     if path in _ECR_WORDED:
         if kind == "pattern":
             shown = limit.replace("\\/", "/")
@@ -113,11 +140,14 @@ def _input_checker(operation: str) -> Checker:
     return _compile(shape)
 
 
-def _join(path: str, member: str) -> str:
+def _join(path: str | None, member: str) -> str | None:
+    """The path of ``member`` (None while paths are not worked out)."""
+    if path is None:
+        return None
     return f"{path}.{member}" if path else member
 
 
-def _type_error(path: str, expected: str) -> SerializationException:
+def _type_error(path: str | None, expected: str) -> SerializationException:
     return SerializationException(messages.wrong_json_type(expected, path or "body"))
 
 
@@ -148,7 +178,7 @@ def _compile_structure(shape: StructureShape) -> Checker:
     members = {name: _compile(member) for name, member in shape.members.items()}
     required = tuple(shape.required_members)
 
-    def check(value: Any, path: str) -> dict[str, Any]:
+    def check(value: Any, path: str | None) -> dict[str, Any]:
         if not isinstance(value, dict):
             raise _type_error(path, "an object")
         out = {}
@@ -165,7 +195,7 @@ def _compile_structure(shape: StructureShape) -> Checker:
     return check
 
 
-def _check_length(size: int, path: str, low: int | None, high: int | None) -> None:
+def _check_length(size: int, path: str | None, low: int | None, high: int | None) -> None:
     if low is not None and size < low:
         raise _Violation(path, "min_length", low)
     if high is not None and size > high:
@@ -177,14 +207,16 @@ def _compile_list(shape: ListShape) -> Checker:
     low, high = shape.metadata.get("min"), shape.metadata.get("max")
     scalar_items = shape.member.type_name not in ("structure", "list", "map")
 
-    def check(value: Any, path: str) -> list[Any]:
+    def check(value: Any, path: str | None) -> list[Any]:
         if not isinstance(value, list):
             raise _type_error(path, "a list")
         _check_length(len(value), path, low, high)
+        if path is None:
+            return [item_check(item, None) for item in value]
         try:
             return [item_check(item, f"{path}.{i}.member") for i, item in enumerate(value, 1)]
         except _Violation as violation:
-            if scalar_items and violation.path.startswith(path + "."):
+            if scalar_items and (violation.path or "").startswith(path + "."):
                 # a scalar item's failure is reported on the list, wrapped
                 violation.path = path
                 violation.constraint = f"Member must satisfy constraint: [{violation.constraint}]"
@@ -198,11 +230,11 @@ def _compile_map(shape: MapShape) -> Checker:
     value_check = _compile(shape.value)
     low, high = shape.metadata.get("min"), shape.metadata.get("max")
 
-    def check(value: Any, path: str) -> dict[str, Any]:
+    def check(value: Any, path: str | None) -> dict[str, Any]:
         if not isinstance(value, dict):
             raise _type_error(path, "a map")
         _check_length(len(value), path, low, high)
-        return {key_check(k, path): value_check(v, f"{path}.{k}") for k, v in value.items()}
+        return {key_check(k, path): value_check(v, None if path is None else f"{path}.{k}") for k, v in value.items()}
 
     return check
 
@@ -240,7 +272,7 @@ def _compile_string(shape: StringShape) -> Checker:
     enum = frozenset(shape.enum) if shape.enum else None
     enum_text = ", ".join(shape.enum) if shape.enum else ""
 
-    def check(value: Any, path: str) -> str:
+    def check(value: Any, path: str | None) -> str:
         if type(value) is not str:
             raise _type_error(path, "a string")
         if low is not None or high is not None:
@@ -257,7 +289,7 @@ def _compile_string(shape: StringShape) -> Checker:
 def _compile_integer(shape: Shape) -> Checker:
     low, high = shape.metadata.get("min"), shape.metadata.get("max")
 
-    def check(value: Any, path: str) -> int:
+    def check(value: Any, path: str | None) -> int:
         if type(value) is not int:
             raise _type_error(path, "an integer")
         if low is not None and value < low:
@@ -270,7 +302,7 @@ def _compile_integer(shape: Shape) -> Checker:
 
 
 def _compile_boolean() -> Checker:
-    def check(value: Any, path: str) -> bool:
+    def check(value: Any, path: str | None) -> bool:
         if type(value) is not bool:
             raise _type_error(path, "a boolean")
         return value
@@ -279,7 +311,7 @@ def _compile_boolean() -> Checker:
 
 
 def _compile_number() -> Checker:
-    def check(value: Any, path: str) -> float:
+    def check(value: Any, path: str | None) -> float:
         if type(value) not in (int, float):
             raise _type_error(path, "a number")
         return value
@@ -288,7 +320,7 @@ def _compile_number() -> Checker:
 
 
 def _compile_timestamp() -> Checker:
-    def check(value: Any, path: str) -> _dt.datetime:
+    def check(value: Any, path: str | None) -> _dt.datetime:
         if type(value) not in (int, float):
             raise _type_error(path, "a timestamp")
         return _dt.datetime.fromtimestamp(value, _dt.timezone.utc)
@@ -299,13 +331,16 @@ def _compile_timestamp() -> Checker:
 def _compile_blob(shape: Shape) -> Checker:
     low, high = shape.metadata.get("min"), shape.metadata.get("max")
 
-    def check(value: Any, path: str) -> bytes:
-        if type(value) is not str:
+    def check(value: Any, path: str | None) -> bytes:
+        if type(value) is DecodedBlob:  # decoded with the body (``wire.body``)
+            data = value.data
+        elif type(value) is not str:
             raise _type_error(path, "a base64 string")
-        try:
-            data = base64.b64decode(value, validate=True)
-        except (binascii.Error, ValueError):
-            raise SerializationException(messages.invalid_base64(path)) from None
+        else:
+            try:
+                data = strict_b64decode(value)
+            except (binascii.Error, ValueError):
+                raise SerializationException(messages.invalid_base64(path or "")) from None
         _check_length(len(data), path, low, high)
         return data
 
@@ -328,7 +363,11 @@ _encoder = json.JSONEncoder(separators=(",", ":"), default=_encode_extra)
 
 def _make_dumps() -> Callable[[Any], str]:
     """``_encoder.encode``, minus building the C encoder again on every call (and its
-    cycle check: results are trees), where the C accelerator exists."""
+    cycle check: results are trees), where the C accelerator exists.
+
+    Results hold datetimes and, rarely, sets: a first try turns every object JSON lacks
+    into its ``timestamp()`` without a Python call each, and a result it fails on is
+    encoded again with ``_encode_extra``."""
     from json import encoder
 
     c_make_encoder = getattr(encoder, "c_make_encoder", None)
@@ -336,8 +375,18 @@ def _make_dumps() -> Callable[[Any], str]:
 
     if c_make_encoder is None:  # pragma: no cover - no C accelerator
         return _encoder.encode
+    fast = c_make_encoder(
+        None, operator.methodcaller("timestamp"), encode_basestring_ascii, None, ":", ",", False, False, True
+    )
     iterencode = c_make_encoder(None, _encode_extra, encode_basestring_ascii, None, ":", ",", False, False, True)
-    return lambda value: "".join(iterencode(value, 0))
+
+    def dumps(value: Any) -> str:
+        try:
+            return "".join(fast(value, 0))
+        except (AttributeError, TypeError):
+            return "".join(iterencode(value, 0))
+
+    return dumps
 
 
 _dumps = _make_dumps()

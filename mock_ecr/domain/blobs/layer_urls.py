@@ -31,7 +31,6 @@ import secrets
 import string
 import threading
 import weakref
-from collections.abc import Callable
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -72,11 +71,7 @@ def amz_date(moment: _dt.datetime) -> str:
 
 
 class LayerUrls:
-    """Issues presigned layer URLs and resolves them; thread-safe.
-
-    ``on_first_issue`` (set by whoever serves the URLs) runs once, when the first URL is
-    issued, so that serving costs nothing until a test asks for a download.
-    """
+    """Issues presigned layer URLs and resolves them; thread-safe."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -85,7 +80,6 @@ class LayerUrls:
         self._session_token = ""
         #: URL path -> (registry, repository (weakly), digest)
         self._objects: dict[str, tuple[RegistryStore, weakref.ref[Any], str]] = {}
-        self.on_first_issue: Callable[[], None] | None = None
 
     def after_fork(self) -> None:
         """In a forked child: a fresh lock."""
@@ -103,11 +97,9 @@ class LayerUrls:
         host = bucket_host(region)
         path = "/" + key
         stamp = amz_date(now)
-        first = False
         with self._lock:
             if not self._secret:
                 self._credentials()
-                first = True
             params = [
                 ("X-Amz-Security-Token", self._session_token),
                 ("X-Amz-Algorithm", "AWS4-HMAC-SHA256"),
@@ -118,8 +110,6 @@ class LayerUrls:
             ]
             params.append(("X-Amz-Signature", self.sign(host, path, params)))
             self._objects[path] = (store, weakref.ref(repository), digest)
-        if first and self.on_first_issue is not None:
-            self.on_first_issue()
         query = "&".join(f"{name}={quote(value, safe='')}" for name, value in params)
         base = download_base.get()
         if base is not None:
