@@ -129,7 +129,9 @@ def run_every_operation(client, mock=None) -> None:
     client.update_image_storage_class(
         repositoryName="wire", imageId={"imageTag": "signed"}, targetStorageClass="ARCHIVE"
     )
-    client.describe_images(repositoryName="wire", filter={"imageStatus": "ARCHIVED"})  # lastArchivedAt
+    filters = client.meta.service_model.shape_for("DescribeImagesFilter").members
+    if "imageStatus" in filters:  # older models have no status filter
+        client.describe_images(repositoryName="wire", filter={"imageStatus": "ARCHIVED"})  # lastArchivedAt
     client.update_image_storage_class(
         repositoryName="wire", imageId={"imageTag": "signed"}, targetStorageClass="STANDARD"
     )
