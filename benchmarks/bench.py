@@ -559,6 +559,27 @@ def activation_cost(target: Target, n: int) -> float:
     return (time.perf_counter() - t0) / n * 1e6
 
 
+def first_call_cost(target: Target, n: int) -> float:
+    """Milliseconds per start + ``boto3.client("ecr")`` + one call + stop: what a test that
+    makes its client under the mock pays (boto3's default session is made anew each time)."""
+    if isinstance(target, MockEcrTarget):
+        from mock_ecr import mock_ecr as make
+    elif isinstance(target, MotoTarget):
+        from moto import mock_aws as make
+    else:
+        return float("nan")
+
+    def once() -> None:
+        with make():
+            boto3.client("ecr", region_name=REGION).describe_repositories()
+
+    once()
+    t0 = time.perf_counter()
+    for _ in range(n):
+        once()
+    return (time.perf_counter() - t0) / n * 1e3
+
+
 # -- the layer upload, in a child process -------------------------------------------------
 
 
@@ -957,6 +978,8 @@ def print_report(
     act_m, act_o = median(activation.get("mock_ecr", [])), median(activation.get("moto", []))
     print(f"{'start + stop':36} {fmt(act_m, 1):>10} {'n/a':>10} {fmt(act_o, 1):>10}")
     rep.check(act_m <= 1000, f"activation: {act_m:.1f} us per start + stop (target <= 1000)")
+    first_m, first_o = median(activation.get("mock_ecr first call", [])), median(activation.get("moto first call", []))
+    print(f"{'  + boto3.client() + a call (ms)':36} {fmt(first_m, 2):>10} {'n/a':>10} {fmt(first_o, 2):>10}")
 
     if cfg.big:
         print(f"\n1 GiB layer push in {cfg.part_mib} MiB parts (one child process each)")
@@ -1259,6 +1282,7 @@ def main(argv: list[str] | None = None) -> None:
             rounds[target.name].append(run_workload(target, cfg))
             if target.name in ("mock_ecr", "moto"):
                 activation[target.name].append(activation_cost(target, 2000 if target.name == "mock_ecr" else 20))
+                activation[f"{target.name} first call"].append(first_call_cost(target, 20))
             if target.name in ("mock_ecr", "floor"):
                 blobs[target.name].append(run_blob(target.name, cfg.blob_mib, cfg.part_mib))
             print(

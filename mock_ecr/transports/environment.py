@@ -40,17 +40,28 @@ CLEARED_VARS = (
     "AWS_CONTAINER_AUTHORIZATION_TOKEN",
     "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
 )
-_SET_VARS = (
+#: every variable the mock gives a value to or removes, in the order it writes them
+_MANAGED = (
     *FAKE_CREDENTIALS,
     "AWS_DEFAULT_REGION",
     "AWS_CONFIG_FILE",
     "AWS_SHARED_CREDENTIALS_FILE",
     "AWS_EC2_METADATA_DISABLED",
+    *CLEARED_VARS,
 )
 #: ``HOME`` and ``USERPROFILE``: where ``~`` points, for the default config file paths
-_READ_VARS = (*_SET_VARS, *CLEARED_VARS, "AWS_REGION", "HOME", "USERPROFILE")
+_READ_VARS = (*_MANAGED, "AWS_REGION", "HOME", "USERPROFILE")
+#: the mock's values, but for the region and the config files (None: unset)
+_WANTED: dict[str, str | None] = {
+    **FAKE_CREDENTIALS,
+    "AWS_DEFAULT_REGION": None,
+    "AWS_CONFIG_FILE": None,
+    "AWS_SHARED_CREDENTIALS_FILE": None,
+    "AWS_EC2_METADATA_DISABLED": "true",  # never ask an instance metadata service
+    **dict.fromkeys(CLEARED_VARS),
+}
 
-#: what ``leave`` puts back: name -> its value before ``enter`` (None: it was unset)
+#: what ``leave`` puts back: every variable ``enter`` read, as it was (None: unset)
 Saved = dict[str, "str | None"]
 
 
@@ -64,27 +75,24 @@ def enter(default_region: str) -> tuple[Saved, str]:
         _expanded(before["AWS_CONFIG_FILE"] or "~/.aws/config", home),
         _expanded(before["AWS_SHARED_CREDENTIALS_FILE"] or "~/.aws/credentials", home),
     )
-    wanted: dict[str, str | None] = {
-        **FAKE_CREDENTIALS,
-        "AWS_DEFAULT_REGION": region,
-        "AWS_CONFIG_FILE": config,
-        "AWS_SHARED_CREDENTIALS_FILE": credentials,
-        "AWS_EC2_METADATA_DISABLED": "true",  # never ask an instance metadata service
-        **dict.fromkeys(CLEARED_VARS),
-    }
+    wanted = _WANTED.copy()
+    wanted["AWS_DEFAULT_REGION"] = region
+    wanted["AWS_CONFIG_FILE"] = config
+    wanted["AWS_SHARED_CREDENTIALS_FILE"] = credentials
     _write(wanted, before)
-    return {name: before[name] for name in wanted}, region
+    return before, region
 
 
 def leave(saved: Saved) -> None:
     """Put every variable ``enter`` manages back to its value before (even one changed since)."""
-    _write(saved, read(tuple(saved)))
+    _write(saved, read(_MANAGED))
 
 
 def _write(values: Saved, current: Saved) -> None:
-    """Give each variable of ``values`` its value there (None: unset), where ``current`` differs."""
+    """Give each managed variable its value in ``values`` (None: unset), where ``current`` differs."""
     env = os.environ
-    for name, value in values.items():
+    for name in _MANAGED:
+        value = values[name]
         if current[name] == value:
             continue
         if value is None:
@@ -197,6 +205,8 @@ class _Profiles:
 
 
 def _stamp(path: str) -> tuple[int, int] | None:
+    if not os.access(path, os.F_OK):  # no exception to make for a file that is not there
+        return None
     try:
         status = os.stat(path)
     except OSError:
