@@ -74,7 +74,9 @@ class _GatewayAdapter(BaseAdapter):
         super().__init__()
         self._session = session
         self.closed = False
-        self._builder = HTTPAdapter()
+        #: builds ``requests``' response objects; made with the first request (the router
+        #: starts with every activation, most of which send none)
+        self._builder: HTTPAdapter | None = None
 
     def send(self, request: Any, stream: bool = False, *args: Any, **kwargs: Any) -> requests.Response:
         if self.closed:
@@ -98,7 +100,10 @@ class _GatewayAdapter(BaseAdapter):
             request_method=request.method,
             request_url=request.url,
         )
-        response = self._builder.build_response(request, raw)
+        builder = self._builder
+        if builder is None:
+            builder = self._builder = HTTPAdapter()
+        response = builder.build_response(request, raw)
         if not stream:
             response.content  # noqa: B018 - read now, as requests does for stream=False
         return response
