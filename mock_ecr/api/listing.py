@@ -43,10 +43,12 @@ def _page(
     start, _, _ = pagination.page(keys, kind, token, 1)
     chosen: list[Any] = []
     position = start
+    # the keys after ``start`` that ``keep`` accepts, up to a page of them: looked at as many
+    # at a time as the page still lacks (all of them at once when every key is kept)
     while position < len(keys) and len(chosen) < max_results:
-        if keep(keys[position]):
-            chosen.append(keys[position])
-        position += 1
+        looked = keys[position : position + max_results - len(chosen)]
+        chosen.extend([key for key in looked if keep(key)])
+        position += len(looked)
     next_token = pagination.encode_token(kind, keys[position - 1]) if position < len(keys) else None
     return chosen, next_token
 
@@ -56,7 +58,8 @@ def list_images(ctx: RequestContext, repository: Repository, params: dict[str, A
     paging = pagination.paging("ListImages")
     index = repository.images
     status = _status_filter(params)
-    keep = None if status is None else (lambda key: shapes.image_status(index.entry(key)[0]) == status)
+    now = ctx.now
+    keep = None if status is None else (lambda key: shapes.image_status(index.entry(key)[0], now) == status)
     keys, token = _page(index.entry_keys(_tag_status(params)), "ListImages", paging, params, keep)
     image_ids = []
     for key in keys:
@@ -80,9 +83,9 @@ def describe_images(ctx: RequestContext, repository: Repository, params: dict[st
             found.setdefault(image.digest, image)
         return {"imageDetails": [shapes.image_detail(repository, image, ctx.now) for image in found.values()]}
     status = _status_filter(params)
-    keep = None if status is None else (lambda key: shapes.image_status(index.images_by_seq[key]) == status)
-    keys, token = _page(index.image_keys(_tag_status(params)), "DescribeImages", paging, params, keep)
     images, now = index.images_by_seq, ctx.now
+    keep = None if status is None else (lambda key: shapes.image_status(images[key], now) == status)
+    keys, token = _page(index.image_keys(_tag_status(params)), "DescribeImages", paging, params, keep)
     details = [shapes.image_detail(repository, images[key], now) for key in keys]
     return paging.answer({"imageDetails": details}, token)
 

@@ -55,14 +55,16 @@ def failure(requested: dict[str, str], code: str, reason: str | None = None) -> 
     return {"imageId": dict(requested), "failureCode": code, "failureReason": reason or messages.FAILURE_TEXT[code]}
 
 
-def image_status(image: Image) -> str:
-    """ECR's ``imageStatus``: ACTIVE, ARCHIVED, or ACTIVATING while a restore is under way."""
-    return archive.status(image, utcnow())
+def image_status(image: Image, now: _dt.datetime | None = None) -> str:
+    """ECR's ``imageStatus``: ACTIVE, ARCHIVED, or ACTIVATING while a restore is under way
+    (at ``now``, the time of the call; read from the clock when not given)."""
+    return archive.status(image, now or utcnow())
 
 
 def image_detail(repository: Repository, image: Image, now: _dt.datetime | None = None) -> dict[str, Any]:
-    """The ``ImageDetail`` shape of ``image`` (``now``: the time of the call, for scan states;
-    a listing reads the clock once for its whole page)."""
+    """The ``ImageDetail`` shape of ``image`` (``now``: the time of the call, for the status
+    and scan states; a listing reads the clock once for its whole page)."""
+    now = now or utcnow()
     detail: dict[str, Any] = {
         "registryId": repository.registry_id,
         "repositoryName": repository.name,
@@ -81,13 +83,13 @@ def image_detail(repository: Repository, image: Image, now: _dt.datetime | None 
         detail["lastRecordedPullTime"] = image.last_pulled_at
     if manifest.subject_digest:
         detail["subjectManifestDigest"] = manifest.subject_digest
-    detail["imageStatus"] = image_status(image)
+    detail["imageStatus"] = image_status(image, now)
     if image.last_archived_at is not None:
         detail["lastArchivedAt"] = image.last_archived_at
     if image.last_activated_at is not None:
         detail["lastActivatedAt"] = image.last_activated_at
     if repository.scans:  # imageScanStatus, imageScanFindingsSummary
-        detail.update(scanning.detail_fields(repository, image, now or utcnow()))
+        detail.update(scanning.detail_fields(repository, image, now))
     return detail
 
 
