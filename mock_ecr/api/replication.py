@@ -26,7 +26,7 @@ from ..errors import (
     ValidationException,
 )
 from .handlers import RequestContext, operation, repository_operation
-from .scanning import _answer_id, _image
+from .image_ids import answered_id, named_image
 
 
 def _caller_registry(ctx: RequestContext, params: dict[str, Any]) -> tuple[str, str]:
@@ -45,10 +45,10 @@ def put_replication_configuration(ctx: RequestContext, params: dict[str, Any]) -
 def describe_image_replication_status(
     ctx: RequestContext, repository: Repository, params: dict[str, Any]
 ) -> dict[str, Any]:
-    image = _image(repository, params["imageId"])
+    image = named_image(repository, params["imageId"])
     return {
         "repositoryName": repository.name,
-        "imageId": _answer_id(image, params["imageId"]),
+        "imageId": answered_id(image, params["imageId"]),
         "replicationStatuses": rules.report(image),
     }
 

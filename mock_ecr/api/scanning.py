@@ -12,17 +12,16 @@ from typing import Any
 from .. import messages
 from ..domain import pagination, scanning
 from ..domain.images import archive
-from ..domain.images.index import Image, ImageIndex
-from ..domain.repositories import Repository, get_repository
+from ..domain.repositories import get_repository
 from ..errors import (
     ImageArchivedException,
-    ImageNotFoundException,
     LimitExceededException,
     ScanNotFoundException,
     UnsupportedImageTypeException,
     ValidationException,
 )
 from .handlers import RequestContext, operation
+from .image_ids import answered_id, named_image
 
 DEFAULT_PAGE_SIZE = 100
 _TOKEN_KIND = "DescribeImageScanFindings"
@@ -32,31 +31,10 @@ def _id_parts(image_id: dict[str, str]) -> tuple[str, str]:
     return image_id.get("imageDigest", "null"), image_id.get("imageTag", "null")
 
 
-def _image(repository: Repository, image_id: dict[str, str]) -> Image:
-    """The image an ImageIdentifier names, or ImageNotFoundException."""
-    index: ImageIndex = repository.images
-    digest, tag = image_id.get("imageDigest"), image_id.get("imageTag")
-    image = index.get(digest) if digest is not None else index.tagged(tag) if tag is not None else None
-    if image is not None and tag is not None and tag not in image.tags:
-        image = None
-    if image is None:
-        raise ImageNotFoundException(
-            messages.image_not_found(*_id_parts(image_id), repository.name, repository.registry_id)
-        )
-    return image
-
-
-def _answer_id(image: Image, image_id: dict[str, str]) -> dict[str, str]:
-    out = {"imageDigest": image.digest}
-    if image_id.get("imageTag") is not None:
-        out["imageTag"] = image_id["imageTag"]
-    return out
-
-
 @operation("StartImageScan")
 def start_image_scan(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     repository = get_repository(ctx.store, params["repositoryName"])
-    image = _image(repository, params["imageId"])
+    image = named_image(repository, params["imageId"])
     if ctx.store.settings.scan_type == "ENHANCED":
         raise ValidationException(messages.MANUAL_SCAN_UNDER_ENHANCED)
     if archive.status(image, ctx.now) != "ACTIVE":  # archived, or still being restored
@@ -69,7 +47,7 @@ def start_image_scan(ctx: RequestContext, params: dict[str, Any]) -> dict[str, A
     return {
         "registryId": repository.registry_id,
         "repositoryName": repository.name,
-        "imageId": _answer_id(image, params["imageId"]),
+        "imageId": answered_id(image, params["imageId"]),
         "imageScanStatus": scanning.status_shape(record),
     }
 
@@ -78,7 +56,7 @@ def start_image_scan(ctx: RequestContext, params: dict[str, Any]) -> dict[str, A
 def describe_image_scan_findings(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     repository = get_repository(ctx.store, params["repositoryName"])
     image_id = params["imageId"]
-    image = _image(repository, image_id)
+    image = named_image(repository, image_id)
     record = scanning.scan_of(repository, image)
     if record is None or not record.exists:
         raise ScanNotFoundException(
@@ -92,7 +70,7 @@ def describe_image_scan_findings(ctx: RequestContext, params: dict[str, Any]) ->
     result: dict[str, Any] = {
         "registryId": repository.registry_id,
         "repositoryName": repository.name,
-        "imageId": _answer_id(image, image_id),
+        "imageId": answered_id(image, image_id),
         "imageScanStatus": scanning.status_shape(record),
     }
     if record.status in ("COMPLETE", "ACTIVE"):

@@ -11,8 +11,8 @@ from .. import messages
 from ..domain.repositories import Repository
 from ..domain.signing import SigningStatus
 from ..errors import SigningConfigurationNotFoundException
-from .archive import answered_id, named_image
 from .handlers import RequestContext, operation, repository_operation
+from .image_ids import answered_id, named_image
 
 
 def _rule(rule: dict[str, Any]) -> dict[str, Any]:
