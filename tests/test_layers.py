@@ -21,7 +21,7 @@ from freezegun import freeze_time
 from requests.adapters import HTTPAdapter
 
 from mock_ecr import mock_ecr
-from mock_ecr.domain.blobs.storage import Blob
+from mock_ecr.domain.blobs.blob import Blob
 
 from .shape_check import check_output
 
@@ -403,7 +403,7 @@ def test_deleting_a_repository_discards_its_uploads(ecr_client, ecr_mock, repo):
     upload_id = upload_parts(ecr_client, repo, [b"abc"])
     buffer = _store(ecr_mock).uploads[upload_id].buffer
     ecr_client.delete_repository(repositoryName=repo, force=True)
-    assert buffer._file.closed
+    assert buffer.discarded
     assert _store(ecr_mock).uploads == {}
     ecr_client.create_repository(repositoryName=repo)
     with pytest.raises(ClientError) as info:
@@ -419,7 +419,7 @@ def test_uploads_in_progress_are_closed_when_the_mock_stops():
         client.create_repository(repositoryName="app")
         upload_id = upload_parts(client, "app", [b"abc"])
         buffer = mock.backend.store(ACCOUNT, "us-east-1").uploads[upload_id].buffer
-    assert buffer._file.closed
+    assert buffer.discarded
 
 
 def test_concurrent_multipart_uploads_to_one_registry(ecr_mock, ecr_client, repo):

@@ -27,7 +27,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import ECRError
-from .blobs.storage import Blob, copy_blob, link_blob, repository_blob, unlink_blob
+from .blobs.blob import Blob
+from .blobs.buffer import copy_blob
+from .blobs.storage import link_blob, repository_blob, unlink_blob
 from .images import service
 from .images.index import Image
 from .repositories import Repository, create_repository, delete_repository

@@ -22,7 +22,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from .blobs.storage import BlobBuffer, link_blob, reference_blobs
+from .blobs.buffer import BlobBuffer
+from .blobs.storage import link_blob, reference_blobs
 from .images import manifests
 from .images.index import Image
 from .images.referrers import artifact_type

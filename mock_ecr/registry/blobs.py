@@ -2,7 +2,7 @@
 
 A blob is pullable from a repository once an upload to it (through either face) completed,
 or it was mounted into it. A GET streams the bytes a chunk at a time from the stored blob
-(``Blob.read_at``: no shared file position, no lock held while the body is sent), so a blob
+(``Blob.stream``: no shared file position, no lock held while the body is sent), so a blob
 of any size costs one chunk of memory. Call log: HEAD as BatchCheckLayerAvailability, GET
 as GetDownloadUrlForLayer, as CloudTrail records a registry pull's layer requests.
 """
@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ..domain.blobs.storage import Blob, repository_blob
+from ..domain.blobs.blob import Blob
+from ..domain.blobs.storage import repository_blob
 from ..domain.store import RegistryStore
 from ..gateway.http import HttpResponse
 from ..messages import layer_not_found
@@ -101,10 +102,4 @@ def _unsatisfiable(size: int) -> RegistryError:
 
 
 def _stream(blob: Blob, start: int, stop: int) -> Iterator[bytes]:
-    offset = start
-    while offset < stop:
-        chunk = blob.read_at(offset, min(_CHUNK, stop - offset))
-        if not chunk:
-            return
-        offset += len(chunk)
-        yield chunk
+    return blob.stream(start, stop, _CHUNK)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..domain.blobs.storage import BlobBuffer
+from ..domain.blobs.buffer import BlobBuffer
 from ..domain.images import manifests
 from ..domain.pull_through import UPSTREAM_HOSTS, upstream_kind
 from ..domain.store import Backend, utcnow

@@ -10,9 +10,10 @@ import time
 
 import pytest
 
-from mock_ecr.domain.blobs import lanes
+from mock_ecr.domain.blobs import files, lanes
+from mock_ecr.domain.blobs.buffer import SPOOL_THRESHOLD, BlobBuffer
+from mock_ecr.domain.blobs.files import BlobFile
 from mock_ecr.domain.blobs.lanes import Lane
-from mock_ecr.domain.blobs.storage import SPOOL_THRESHOLD, BlobBuffer
 from mock_ecr.gateway import Headers, HttpRequest
 
 MIB = 1024 * 1024
@@ -84,21 +85,77 @@ def test_a_streamed_part_that_fails_half_way_is_rolled_back():
     assert buffer.seal().read() == before + after
 
 
-def test_a_failed_write_is_raised_by_the_digest():
+def _direct_io_refused() -> bool:
+    probe = BlobFile()
+    try:
+        probe._go_direct()
+        return not probe.direct
+    finally:
+        probe.close()
+
+
+@pytest.fixture(params=["direct", "page cache"])
+def file_kind(request, monkeypatch):
+    """Large blobs written past the page cache (as where fresh pages are slow), or through it."""
+    if request.param == "direct":
+        if _direct_io_refused():
+            pytest.skip("this file system refuses O_DIRECT")
+        monkeypatch.setattr(files, "_SLOW_WRITE", 0.0)  # every page-cache write counts as slow
+    else:
+        monkeypatch.setattr(files, "_SLOW_WRITE", float("inf"))
+    return request.param
+
+
+def test_a_failed_write_is_raised_by_the_digest(file_kind, monkeypatch):
     buffer = BlobBuffer()
     buffer.expect(SPOOL_THRESHOLD)  # on disk: writes go through the write lane
-    real = buffer._file._file  # type: ignore[attr-defined]
 
-    class Full(io.RawIOBase):
-        def write(self, data):
-            raise OSError(28, "No space left on device")
+    def full(*args):
+        raise OSError(28, "No space left on device")
 
-    buffer._file._file = Full()  # type: ignore[attr-defined]
+    monkeypatch.setattr(BlobFile, "_write_all", full)
     buffer.receive(reader(os.urandom(3 * MIB), [MIB]))
     with pytest.raises(OSError, match="No space left"):
         _ = buffer.digest
-    buffer._file._file = real  # type: ignore[attr-defined]
     buffer.discard()
+
+
+def test_a_file_goes_past_the_page_cache_only_when_writing_through_it_is_slow(file_kind):
+    file = BlobFile()
+    data = os.urandom(6 * MIB + 5)
+    file.write(data[: 3 * MIB])
+    assert not file.direct  # still being timed
+    file.write(data[3 * MIB :])
+    assert file.direct == (file_kind == "direct")
+    file.flush()
+    assert file.read_at(0, len(data) + 10) == data
+    assert b"".join(file.stream(1, len(data), MIB)) == data[1:]
+    file.close()
+
+
+def test_large_parts_and_rollbacks_read_back_exactly(file_kind):
+    """Odd sizes across the staging and block boundaries; a rollback into bytes already on disk."""
+    buffer = BlobBuffer()
+    first = os.urandom(SPOOL_THRESHOLD + 12_345)
+    buffer.append(first)
+    mark = buffer.mark()
+    buffer.receive(reader(os.urandom(3 * MIB + 17), [MIB, 4095, 2 * MIB]))
+    buffer.rollback(mark)
+    rest = os.urandom(2 * MIB + 1)
+    buffer.receive(reader(rest, [MIB // 3, MIB]))
+    blob = buffer.seal()
+    whole = first + rest
+    assert (blob.size, blob.digest) == (len(whole), digest(whole))
+    assert blob.read() == whole
+    assert blob.read_at(4093, 10) == whole[4093:4103]
+    assert blob.read_at(len(whole) - 5, 100) == whole[-5:]
+    assert b"".join(blob.stream(7, len(whole) - 3, MIB)) == whole[7:-3]
+    assert b"".join(blob.chunks(MIB)) == whole
+    stream = blob.stream(0, len(whole), MIB)
+    assert next(stream) == whole[:MIB]
+    stream.close()  # a pull the client abandons stops reading ahead
+    blob.close()
+    assert blob.closed
 
 
 def test_a_lane_holds_a_bounded_number_of_bytes_and_applies_in_order(monkeypatch):
@@ -121,7 +178,13 @@ def test_a_lane_holds_a_bounded_number_of_bytes_and_applies_in_order(monkeypatch
     fourth.join(10)
     lane.settle()
     assert applied == [b"a", b"b", b"c", b"d"]
-    assert not any(t.name == "test-lane" for t in threading.enumerate())  # an empty lane holds no thread
+    deadline = time.monotonic() + 5
+    while any(t.name == "test-lane" for t in threading.enumerate()) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not any(t.name == "test-lane" for t in threading.enumerate())  # an empty lane soon holds no thread
+    lane.put(b"e")  # and starts one again for the next chunk
+    lane.settle()
+    assert applied[-1] == b"e"
 
 
 def test_a_lane_keeps_its_first_failure_and_drops_the_rest():

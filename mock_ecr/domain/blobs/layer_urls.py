@@ -36,7 +36,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from ..naming import partition_of
-from .storage import Blob, repository_blob
+from .blob import Blob
+from .storage import repository_blob
 
 if TYPE_CHECKING:
     from ..store import RegistryStore

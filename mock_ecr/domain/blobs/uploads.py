@@ -25,7 +25,9 @@ from ...errors import (
 )
 from ..quotas import MIB, Quotas
 from ..registry_settings import blob_mounting_enabled
-from .storage import Blob, BlobBuffer, link_blob
+from .blob import Blob
+from .buffer import BlobBuffer
+from .storage import link_blob
 
 if TYPE_CHECKING:
     from ..repositories import Repository

@@ -12,7 +12,8 @@ import datetime as _dt
 
 from ... import messages
 from ...errors import ImageNotFoundException
-from ..blobs.storage import copy_blob, link_blob, repository_blob
+from ..blobs.buffer import copy_blob
+from ..blobs.storage import link_blob, repository_blob
 from ..repositories import get_repository
 from ..store import Backend, RegistryKey
 from . import service
