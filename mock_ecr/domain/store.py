@@ -267,6 +267,8 @@ class Backend:
         self._lock = threading.Lock()
         for store in self._stores.values():
             store.lock = threading.RLock()
+            for blob in store.blobs.blobs.values():
+                blob.after_fork()
         self.layer_urls.after_fork()
         self.upstreams.after_fork()
 

@@ -77,6 +77,11 @@ class Blob:
         if last:
             self.close()
 
+    def after_fork(self) -> None:
+        """In a forked child: the parent's reads under way are not this process's."""
+        if self._file is not None:
+            self._file.after_fork()
+
     def close(self) -> None:
         self._data = None
         if self._file is not None:

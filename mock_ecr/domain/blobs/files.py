@@ -56,6 +56,8 @@ class BlobFile:
         self.size = 0
         self.closed = False
         self.direct = False
+        self._readers_lock = threading.Lock()
+        self._reading = 0  # reads under way, which keep the descriptor open
         #: page-cache writes being timed: their CPU seconds and bytes since the last verdict
         self._window_cpu = 0.0
         self._window_bytes = 0
@@ -164,12 +166,29 @@ class BlobFile:
 
     def read_at(self, offset: int, size: int) -> bytes:
         """Up to ``size`` bytes from ``offset`` (of what ``flush`` put on disk)."""
-        if self.closed:
-            raise ValueError("the blob's file was closed")
         if not self.direct:
-            return os.pread(self._fd, max(0, min(size, self.size - offset)), offset)
+            self._use()
+            try:
+                return os.pread(self._fd, max(0, min(size, self.size - offset)), offset)
+            finally:
+                self._done()
         pieces = self._read_direct(offset, size, size)
         return pieces[0] if pieces else b""
+
+    def _use(self) -> None:
+        """A read starts: the descriptor stays open until it ends (another file could take
+        the number of one closed meanwhile, and the read would return its bytes)."""
+        with self._readers_lock:
+            if self.closed:
+                raise ValueError("the blob's file was closed")
+            self._reading += 1
+
+    def _done(self) -> None:
+        with self._readers_lock:
+            self._reading -= 1
+            last = self.closed and not self._reading
+        if last:
+            os.close(self._fd)
 
     def _read_direct(self, offset: int, size: int, piece: int) -> list[bytes]:
         """Up to ``size`` bytes from ``offset``, read in one request, as pieces of ``piece`` bytes."""
@@ -179,11 +198,13 @@ class BlobFile:
         start = offset - offset % BLOCK
         length = -(-(offset + size - start) // BLOCK) * BLOCK
         buffer = _take_buffer(length)
+        self._use()
         try:
             with memoryview(buffer) as view:
                 got = min(os.preadv(self._fd, [view[:length]], start), offset - start + size)
                 return [bytes(view[at : min(at + piece, got)]) for at in range(offset - start, got, piece)]
         finally:
+            self._done()
             _give_back(buffer)
 
     def stream(self, start: int, stop: int, chunk_size: int) -> Iterator[bytes]:
@@ -227,14 +248,22 @@ class BlobFile:
         finally:
             stopped.set()
 
+    def after_fork(self) -> None:
+        self._readers_lock = threading.Lock()
+        self._reading = 0
+
     def close(self) -> None:
-        if self.closed:
-            return
-        self.closed = True
+        """Close (and so delete) the file, once the reads under way are over."""
+        with self._readers_lock:
+            if self.closed:
+                return
+            self.closed = True
+            idle = not self._reading
         if self._stage is not None:
             self._stage.close()
             self._stage = None
-        os.close(self._fd)
+        if idle:
+            os.close(self._fd)
 
 
 def _offer(lane: queue.Queue[Any], item: object, stopped: threading.Event) -> bool:
