@@ -50,9 +50,9 @@ class BlobFile:
     rollback), ``flush``, then ``read_at`` and ``stream`` from any thread."""
 
     def __init__(self) -> None:
-        fd, path = tempfile.mkstemp(prefix="mock-ecr-blob-")
-        os.unlink(path)
-        self._fd = fd
+        # deleted from the directory already (or, where that cannot be, when closed)
+        self._handle = tempfile.TemporaryFile(prefix="mock-ecr-blob-", buffering=0)
+        self._fd = self._handle.fileno()
         self.size = 0
         self.closed = False
         self.direct = False
@@ -188,7 +188,7 @@ class BlobFile:
             self._reading -= 1
             last = self.closed and not self._reading
         if last:
-            os.close(self._fd)
+            self._handle.close()
 
     def _read_direct(self, offset: int, size: int, piece: int) -> list[bytes]:
         """Up to ``size`` bytes from ``offset``, read in one request, as pieces of ``piece`` bytes."""
@@ -263,7 +263,7 @@ class BlobFile:
             self._stage.close()
             self._stage = None
         if idle:
-            os.close(self._fd)
+            self._handle.close()
 
 
 def _offer(lane: queue.Queue[Any], item: object, stopped: threading.Event) -> bool:
