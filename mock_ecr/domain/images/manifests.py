@@ -21,7 +21,7 @@ import binascii
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ... import messages
@@ -47,9 +47,9 @@ def invalid_manifest() -> InvalidParameterException:
     return invalid_parameter("ImageManifest", messages.INVALID_MANIFEST)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Descriptor:
-    """A reference from a manifest to a blob or a child manifest."""
+    """A reference from a manifest to a blob or a child manifest (slotted, as ``Manifest``)."""
 
     digest: str
     size: int | None
@@ -58,9 +58,12 @@ class Descriptor:
     urls: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Manifest:
-    """What ECR learns from a manifest it accepts."""
+    """What ECR learns from a manifest it accepts.
+
+    Slotted, as its descriptors are: every image holds one, and a repository of many images
+    is smaller and quicker to delete without a ``__dict__`` per manifest and descriptor."""
 
     media_type: str
     digest: str
@@ -76,6 +79,9 @@ class Manifest:
     artifact_type: str | None = None
     #: the top-level ``annotations`` (OCI), if any
     annotations: tuple[tuple[str, str], ...] = ()
+    #: worked out from the fields above (``__post_init__``)
+    _blob_digests: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    _child_digests: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
     @property
     def is_index(self) -> bool:
@@ -96,10 +102,10 @@ class Manifest:
     def blob_digests(self) -> tuple[str, ...]:
         """Digests of the blobs the repository must hold: config and layers, except foreign
         layers (those with ``urls``); each digest once, in manifest order."""
-        return self._blob_digests  # type: ignore[attr-defined]
+        return self._blob_digests
 
     def child_digests(self) -> tuple[str, ...]:
-        return self._child_digests  # type: ignore[attr-defined]
+        return self._child_digests
 
     def layers_size(self) -> int:
         """Sum of the layer sizes the manifest declares (compressed, as pushed)."""
