@@ -43,6 +43,20 @@ SUPPORTED_TYPES = IMAGE_TYPES | INDEX_TYPES | SCHEMA1_TYPES
 _DIGEST = re.compile(r"[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+")
 
 
+#: one string object per media type seen (bounded): every manifest of a repository names the
+#: same few types, and an image's manifest then holds no copies of its own to keep or free
+_media_types: dict[str, str] = {}
+
+
+def _shared(media_type: str) -> str:
+    found = _media_types.get(media_type)
+    if found is not None:
+        return found
+    if len(_media_types) < 1024 and len(media_type) <= 255:
+        _media_types[media_type] = media_type
+    return media_type
+
+
 def invalid_manifest() -> InvalidParameterException:
     return invalid_parameter("ImageManifest", messages.INVALID_MANIFEST)
 
@@ -139,6 +153,7 @@ def parse(text: str, declared_media_type: str | None = None) -> Manifest:
         raise invalid_manifest()
     if own is not None and own != media_type:
         raise invalid_manifest()
+    media_type = _shared(media_type)
     if media_type in IMAGE_TYPES:
         return _image_manifest(document, media_type, manifest_digest(data))
     if media_type in INDEX_TYPES:
@@ -154,8 +169,10 @@ def _descriptor(value: Any, *, sized: bool = True) -> Descriptor:
         raise invalid_manifest()
     if sized and (type(size) is not int or size < 0):
         raise invalid_manifest()
-    if media_type is not None and not isinstance(media_type, str):
-        raise invalid_manifest()
+    if media_type is not None:
+        if not isinstance(media_type, str):
+            raise invalid_manifest()
+        media_type = _shared(media_type)
     urls = value.get("urls") or ()
     if urls:  # (most descriptors have none: no generator for them)
         if not isinstance(urls, (list, tuple)) or not all(isinstance(url, str) for url in urls):
