@@ -223,7 +223,8 @@ def _compile_list(shape: ListShape) -> Checker:
                 violation.constraint = f"Member must satisfy constraint: [{violation.constraint}]"
             raise
 
-    return check
+    # a list of structures of scalars (imageIds) is checked in one generated loop
+    return specialized.list_checker(shape, check, _pattern_matcher) or check
 
 
 def _compile_map(shape: MapShape) -> Checker:
