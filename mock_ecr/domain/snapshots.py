@@ -70,6 +70,7 @@ INDEX_FIELDS = {
     "_image_keys": "copy values",
     "_entry_keys": "copy values",
     "parents": "copy values",
+    "_removals": "copy",  # (number, tags) tuples
 }
 SCAN_FIELDS = {
     "image": "special",  # the copy of the image the scan belongs to

@@ -27,7 +27,7 @@ from ..errors import (
     invalid_parameter,
 )
 from . import body as _body
-from . import patterns
+from . import patterns, specialized
 from .body import DecodedBlob, strict_b64decode
 from .encoding import encode_error as encode_error  # the gateway's one import of the wire
 from .encoding import encode_result as encode_result
@@ -186,13 +186,14 @@ def _compile_structure(shape: StructureShape) -> Checker:
             checker = members.get(name)
             if checker is None or item is None:
                 continue  # unknown members are ignored, as AWS JSON services do
-            out[name] = checker(item, _join(path, name))
+            out[name] = checker(item, None if path is None else f"{path}.{name}" if path else name)
         for name in required:
             if name not in out:
                 raise _Violation(_join(path, name), "null")
         return out
 
-    return check
+    # a structure of scalars (an ImageIdentifier, a Tag) gets straight-line checks
+    return specialized.structure_checker(shape, check, _pattern_matcher) or check
 
 
 def _check_length(size: int, path: str | None, low: int | None, high: int | None) -> None:
@@ -222,7 +223,8 @@ def _compile_list(shape: ListShape) -> Checker:
                 violation.constraint = f"Member must satisfy constraint: [{violation.constraint}]"
             raise
 
-    return check
+    # a list of structures of scalars (imageIds) is checked in one generated loop
+    return specialized.list_checker(shape, check, _pattern_matcher) or check
 
 
 def _compile_map(shape: MapShape) -> Checker:

@@ -159,12 +159,16 @@ class ImageIndex:
         self._entry_keys = {status: _SortedKeys() for status in TAG_STATUSES}
         #: child digest -> digests of the manifest lists / indexes that reference it
         self.parents: dict[str, set[str]] = {}
+        #: (number, tags) of each image removed since the sorted orders last heard of removals
+        self._removals: list[tuple[int, tuple[str, ...]]] = []
 
     def __len__(self) -> int:
         return len(self.by_digest)
 
     def __iter__(self) -> Iterator[Image]:
         """Images in push order (a snapshot: safe to consume after the lock is released)."""
+        if self._removals:
+            self._settle()
         return iter([self.images_by_seq[key] for key in self._image_keys["ANY"].keys])
 
     def _seq(self) -> int:
@@ -186,14 +190,20 @@ class ImageIndex:
 
     def image_keys(self, tag_status: str = "ANY") -> list[int]:
         """Image numbers in push order (read-only view for ``pagination.page``)."""
+        if self._removals:
+            self._settle()
         return self._image_keys[tag_status].keys
 
     def entry_keys(self, tag_status: str = "ANY") -> list[EntryKey]:
+        if self._removals:
+            self._settle()
         return self._entry_keys[tag_status].keys
 
     # -- changes ---------------------------------------------------------------------------
     def add(self, digest: str, text: str, manifest: Manifest, pushed_at: _dt.datetime, size: int) -> Image:
         """Store a new, untagged image."""
+        if self._removals:
+            self._settle()  # a digest pushed back gets its old number: its removal goes first
         number = self._numbers.get(digest)
         if number is None:
             number = self._numbers[digest] = self._seq()
@@ -209,6 +219,8 @@ class ImageIndex:
 
     def tag(self, image: Image, tag: str) -> Image | None:
         """Put ``tag`` on ``image``, taking it off the image that had it; returns that image."""
+        if self._removals:
+            self._settle()
         previous_seq = self.seqs_by_tag.get(tag)
         if previous_seq == image.seq:
             return None
@@ -225,31 +237,26 @@ class ImageIndex:
         return previous
 
     def untag(self, image: Image, tag: str) -> None:
+        if self._removals:
+            self._settle()
         self._untag(image, tag)
 
     def remove(self, image: Image) -> None:
         """Delete ``image`` and all its tags.
 
-        Inlined (BatchDeleteImage deletes up to 100 images a call): each sorted order only
-        notes the removal, applied in bulk at its next read.
+        BatchDeleteImage deletes up to 100 images a call: the six sorted orders are told of
+        a removal only at their next read or change (``_settle``), all removals since the
+        last at once, so deleting an image costs its dict entries and one note.
         """
         tags = image.tags
         seq = image.seq
-        status = "TAGGED" if tags else "UNTAGGED"
-        seqs_by_tag, entry_keys = self.seqs_by_tag, self._entry_keys
-        any_entries, status_entries = entry_keys["ANY"]._removed, entry_keys[status]._removed
+        seqs_by_tag = self.seqs_by_tag
         for tag in tags:
             del seqs_by_tag[tag]
-        # a tagged image has one entry per tag, an untagged one its untagged entry
-        for entry in [(seq, tag) for tag in tags] if tags else [(seq, "")]:
-            any_entries.add(entry)
-            status_entries.add(entry)
         image.tags = ()
         del self.by_digest[image.digest]
         del self.images_by_seq[seq]
-        image_keys = self._image_keys
-        image_keys["ANY"]._removed.add(seq)  # the only two orders that hold it
-        image_keys[status]._removed.add(seq)
+        self._removals.append((seq, tags))
         children = image.manifest.child_digests()
         if children:
             parents = self.parents
@@ -265,6 +272,23 @@ class ImageIndex:
         return self.parents.get(digest) or _NO_REFERRERS
 
     # -- internals -------------------------------------------------------------------------
+    def _settle(self) -> None:
+        """Note every removal since the last settle in the sorted orders: an image leaves the
+        image orders ANY and its tag status, and each of its entries (one per tag, or the
+        untagged one) the entry orders ANY and its status."""
+        removals, self._removals = self._removals, []
+        tagged = [(seq, tags) for seq, tags in removals if tags]
+        untagged = [seq for seq, tags in removals if not tags]
+        images, entries = self._image_keys, self._entry_keys
+        images["ANY"]._removed.update([seq for seq, _ in removals])
+        images["TAGGED"]._removed.update([seq for seq, _ in tagged])
+        images["UNTAGGED"]._removed.update(untagged)
+        tagged_entries = [(seq, tag) for seq, tags in tagged for tag in tags]
+        untagged_entries = [(seq, "") for seq in untagged]
+        entries["ANY"]._removed.update(tagged_entries, untagged_entries)
+        entries["TAGGED"]._removed.update(tagged_entries)
+        entries["UNTAGGED"]._removed.update(untagged_entries)
+
     def _untag(self, image: Image, tag: str) -> None:
         self._end_entry(image, tag)
         del self.seqs_by_tag[tag]

@@ -21,7 +21,7 @@ import binascii
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ... import messages
@@ -43,13 +43,27 @@ SUPPORTED_TYPES = IMAGE_TYPES | INDEX_TYPES | SCHEMA1_TYPES
 _DIGEST = re.compile(r"[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+")
 
 
+#: one string object per media type seen (bounded): every manifest of a repository names the
+#: same few types, and an image's manifest then holds no copies of its own to keep or free
+_media_types: dict[str, str] = {}
+
+
+def _shared(media_type: str) -> str:
+    found = _media_types.get(media_type)
+    if found is not None:
+        return found
+    if len(_media_types) < 1024 and len(media_type) <= 255:
+        _media_types[media_type] = media_type
+    return media_type
+
+
 def invalid_manifest() -> InvalidParameterException:
     return invalid_parameter("ImageManifest", messages.INVALID_MANIFEST)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Descriptor:
-    """A reference from a manifest to a blob or a child manifest."""
+    """A reference from a manifest to a blob or a child manifest (slotted, as ``Manifest``)."""
 
     digest: str
     size: int | None
@@ -58,9 +72,12 @@ class Descriptor:
     urls: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Manifest:
-    """What ECR learns from a manifest it accepts."""
+    """What ECR learns from a manifest it accepts.
+
+    Slotted, as its descriptors are: every image holds one, and a repository of many images
+    is smaller and quicker to delete without a ``__dict__`` per manifest and descriptor."""
 
     media_type: str
     digest: str
@@ -76,6 +93,9 @@ class Manifest:
     artifact_type: str | None = None
     #: the top-level ``annotations`` (OCI), if any
     annotations: tuple[tuple[str, str], ...] = ()
+    #: worked out from the fields above (``__post_init__``)
+    _blob_digests: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    _child_digests: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
     @property
     def is_index(self) -> bool:
@@ -96,10 +116,10 @@ class Manifest:
     def blob_digests(self) -> tuple[str, ...]:
         """Digests of the blobs the repository must hold: config and layers, except foreign
         layers (those with ``urls``); each digest once, in manifest order."""
-        return self._blob_digests  # type: ignore[attr-defined]
+        return self._blob_digests
 
     def child_digests(self) -> tuple[str, ...]:
-        return self._child_digests  # type: ignore[attr-defined]
+        return self._child_digests
 
     def layers_size(self) -> int:
         """Sum of the layer sizes the manifest declares (compressed, as pushed)."""
@@ -133,6 +153,7 @@ def parse(text: str, declared_media_type: str | None = None) -> Manifest:
         raise invalid_manifest()
     if own is not None and own != media_type:
         raise invalid_manifest()
+    media_type = _shared(media_type)
     if media_type in IMAGE_TYPES:
         return _image_manifest(document, media_type, manifest_digest(data))
     if media_type in INDEX_TYPES:
@@ -148,8 +169,10 @@ def _descriptor(value: Any, *, sized: bool = True) -> Descriptor:
         raise invalid_manifest()
     if sized and (type(size) is not int or size < 0):
         raise invalid_manifest()
-    if media_type is not None and not isinstance(media_type, str):
-        raise invalid_manifest()
+    if media_type is not None:
+        if not isinstance(media_type, str):
+            raise invalid_manifest()
+        media_type = _shared(media_type)
     urls = value.get("urls") or ()
     if urls:  # (most descriptors have none: no generator for them)
         if not isinstance(urls, (list, tuple)) or not all(isinstance(url, str) for url in urls):

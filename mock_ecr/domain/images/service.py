@@ -214,5 +214,5 @@ def remove_reference(repository: Repository, image: Image, tag: str | None) -> t
         if count > 0:
             references[digest] = count
         else:
-            del references[digest]
+            references.pop(digest, None)  # Counter's own ``del`` is a Python-level call
     return (tag,) if tag is not None else tags
