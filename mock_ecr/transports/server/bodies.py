@@ -11,7 +11,9 @@ large the client made it and copies what it holds on every read. Here:
   (a JSON request), ``MAX_STREAMED_BODY_BYTES`` (ECR's largest layer) for one read a piece
   at a time, so a 1 GiB layer streams while a 1 GiB JSON body is refused unread;
 * what the app left unread is drained (up to ``DRAIN_BYTES``) before the answer goes out, so
-  the connection stays usable for the next request; beyond that, it closes after the answer.
+  the connection stays usable for the next request; beyond that, it closes after the answer,
+  reading what the client still sends for a moment first, so the client gets the answer
+  rather than a reset connection.
 """
 
 from __future__ import annotations
@@ -26,6 +28,11 @@ MAX_BODY_BYTES = 128 * 1024 * 1024
 MAX_STREAMED_BODY_BYTES = 52_000 * 1024 * 1024
 #: unread body bytes the server reads and drops after answering, to keep the connection
 DRAIN_BYTES = 64 * 1024 * 1024
+#: how long, and how many bytes, a connection closing with its request's body unread keeps
+#: reading (and dropping) what the client still sends, so the client gets to read the answer
+_LINGER_SECONDS = 2.0
+_LINGER_READ_SECONDS = 0.5
+_LINGER_BYTES = 256 * 1024 * 1024
 #: a chunk-size line (with extensions) or a trailer line longer than this is refused
 _MAX_LINE = 4096
 _PIECE = 1024 * 1024
@@ -269,9 +276,40 @@ def _build_connection_class() -> type:
             body = self.rfile
             if isinstance(body, StreamedBody) and not self.close_connection and not body.drain():
                 self.close_connection = True  # the rest of the body would be read as the next request
+                self.conn.body_left_unread = not body.broken
             super().send_headers()
 
     class Connection(server.HTTPConnection):
         RequestHandlerClass = Request
+        #: the last request's body was not read to its end (the client may still be sending it)
+        body_left_unread = False
+
+        def close(self) -> None:
+            if self.body_left_unread:
+                _lingering_close(self.socket)
+            super().close()
 
     return Connection
+
+
+def _lingering_close(sock: Any) -> None:
+    """End the answer (FIN) and read what the client still sends, for a while, before closing.
+
+    Closing a socket with unread bytes makes the kernel reset the connection, and a reset can
+    destroy the answer before the client reads it: a client still sending a large body to a
+    request answered early would see "connection reset" instead of the answer."""
+    import socket
+    import time
+
+    try:
+        sock.shutdown(socket.SHUT_WR)
+        sock.settimeout(_LINGER_READ_SECONDS)
+        deadline = time.monotonic() + _LINGER_SECONDS
+        dropped = 0
+        while time.monotonic() < deadline and dropped < _LINGER_BYTES:
+            data = sock.recv(_PIECE)
+            if not data:
+                return
+            dropped += len(data)
+    except OSError:  # the client went away, or the socket is not one that can do this
+        return
