@@ -10,9 +10,7 @@ as GetDownloadUrlForLayer, as CloudTrail records a registry pull's layer request
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
-from ..domain.blobs.blob import Blob
 from ..domain.blobs.storage import repository_blob
 from ..domain.store import RegistryStore
 from ..gateway.http import HttpResponse
@@ -23,7 +21,6 @@ from .errors import RegistryError
 
 #: what ECR stores blobs under: sha256 digests
 DIGEST = re.compile(r"sha256:[a-f0-9]{64}")
-_CHUNK = 1024 * 1024
 _RANGE = re.compile(r"\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*")
 
 
@@ -63,11 +60,11 @@ def _answer(call: Call, store: RegistryStore, digest: str) -> Outcome:
     span = _range(call.request.header("Range"), blob.size)
     if span is None:
         headers["Content-Length"] = str(blob.size)
-        return response(200, headers, b"" if call.head else _stream(blob, 0, blob.size)), recorded
+        return response(200, headers, b"" if call.head else blob.stream(0, blob.size)), recorded
     first, last = span
     headers["Content-Range"] = f"bytes {first}-{last}/{blob.size}"
     headers["Content-Length"] = str(last - first + 1)
-    return response(206, headers, b"" if call.head else _stream(blob, first, last + 1)), recorded
+    return response(206, headers, b"" if call.head else blob.stream(first, last + 1)), recorded
 
 
 def _range(header: str | None, size: int) -> tuple[int, int] | None:
@@ -99,7 +96,3 @@ def _unsatisfiable(size: int) -> RegistryError:
     error = RegistryError("BLOB_UNKNOWN", 416, texts.RANGE_UNSATISFIABLE)
     error.headers["Content-Range"] = f"bytes */{size}"
     return error
-
-
-def _stream(blob: Blob, start: int, stop: int) -> Iterator[bytes]:
-    return blob.stream(start, stop, _CHUNK)

@@ -65,9 +65,6 @@ class BlobFile:
         self._base = 0  # file offset of the staging buffer's first byte (block-aligned)
         self._staged = 0
 
-    def fileno(self) -> int:
-        return self._fd
-
     # -- writing --------------------------------------------------------------------------
 
     def write(self, data: bytes | bytearray | memoryview | mmap.mmap) -> int:
