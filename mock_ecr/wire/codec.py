@@ -186,7 +186,7 @@ def _compile_structure(shape: StructureShape) -> Checker:
             checker = members.get(name)
             if checker is None or item is None:
                 continue  # unknown members are ignored, as AWS JSON services do
-            out[name] = checker(item, None if path is None else f"{path}.{name}" if path else name)
+            out[name] = checker(item, _join(path, name))
         for name in required:
             if name not in out:
                 raise _Violation(_join(path, name), "null")
