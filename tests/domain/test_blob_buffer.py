@@ -101,6 +101,7 @@ def file_kind(request, monkeypatch):
         if _direct_io_refused():
             pytest.skip("this file system refuses O_DIRECT")
         monkeypatch.setattr(files, "_SLOW_WRITE", 0.0)  # every page-cache write counts as slow
+        monkeypatch.setattr(files, "_SLOW_WINDOWS", 1)  # and the first slow window decides
     else:
         monkeypatch.setattr(files, "_SLOW_WRITE", float("inf"))
     return request.param
@@ -130,6 +131,44 @@ def test_a_file_goes_past_the_page_cache_only_when_writing_through_it_is_slow(fi
     file.flush()
     assert file.read_at(0, len(data) + 10) == data
     assert b"".join(file.stream(1, len(data), MIB)) == data[1:]
+    file.close()
+
+
+class _Clock:
+    """A thread CPU clock whose page-cache writes cost what the test says, per MiB."""
+
+    def __init__(self, costs_per_mib: list[float]) -> None:
+        self.costs = costs_per_mib
+        self.now = 0.0
+        self.started = False
+
+    def thread_time(self) -> float:
+        if self.started:  # the end of a write: it cost the next price, for a MiB
+            self.now += self.costs.pop(0)
+        self.started = not self.started
+        return self.now
+
+
+@pytest.mark.parametrize(
+    ("costs", "direct"),
+    [
+        ([0.0005] * 4 + [0.002] * 4 + [0.0005] * 8, False),  # one slow window alone: noise
+        ([0.0005] * 4 + [0.002] * 8 + [0.0005] * 4, True),  # two in a row: the page cache is slow here
+        ([0.003] * 16, True),
+        ([0.0004] * 16, False),
+    ],
+)
+def test_only_slow_windows_in_a_row_send_a_file_past_the_page_cache(costs, direct, monkeypatch):
+    if direct and _direct_io_refused():
+        pytest.skip("this file system refuses O_DIRECT")
+    monkeypatch.setattr(files, "time", _Clock(list(costs)))
+    file = BlobFile()
+    data = os.urandom(len(costs) * MIB)
+    for at in range(0, len(data), MIB):  # a MiB per write, so each write is one price
+        file.write(data[at : at + MIB])
+    assert file.direct == direct
+    file.flush()
+    assert file.read_at(0, len(data)) == data
     file.close()
 
 

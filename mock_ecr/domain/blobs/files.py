@@ -6,9 +6,10 @@ once freed (Firecracker, and many CI runners built on it), every fresh page-cach
 costs a trip to the host, and writing a large blob that way runs several times slower than
 the disk. So page-cache writes are timed, ``_PROBE_BYTES`` at a time (in CPU time, so a
 busy machine does not mislead it; memory just freed is cheap for a second or two, so one
-early sample is not enough): once they cost more than ``_SLOW_WRITE`` per MiB, the rest is
-written and later read with ``O_DIRECT``, past the page cache, from a few reused aligned
-buffers. Where ``O_DIRECT`` is refused (macOS, some file systems), the file stays as it is.
+early sample is not enough): once ``_SLOW_WINDOWS`` windows in a row cost more than
+``_SLOW_WRITE`` per MiB (one slow window now and then is noise, and the page cache serves
+reads far faster than the disk), the rest is written and later read with ``O_DIRECT``, past
+the page cache, from a few reused aligned buffers. Where ``O_DIRECT`` is refused (macOS, some file systems), the file stays as it is.
 
 ``O_DIRECT`` wants buffer addresses, file offsets and lengths in whole blocks, so a file in
 that mode gathers writes in a page-aligned staging buffer (a page-aligned buffer of whole
@@ -33,8 +34,11 @@ BLOCK = 4096
 #: bytes of page-cache writes timed together before each verdict on how to go on
 _PROBE_BYTES = 4 * 1024 * 1024
 #: CPU seconds per MiB above which page-cache writes count as slow (a warm page cache
-#: costs about 0.2 ms per MiB, a cold one on such a virtual machine 2 to 3 ms)
-_SLOW_WRITE = 0.001
+#: costs about 0.2 ms per MiB, and 0.3 to 1.2 where fresh pages are cheap; a cold one on
+#: such a virtual machine 2 to 3 ms)
+_SLOW_WRITE = 0.0015
+#: slow windows in a row that send the rest of a file past the page cache
+_SLOW_WINDOWS = 2
 _MIB = 1024 * 1024
 #: bytes gathered before a direct write reaches the disk
 _STAGE = 1024 * 1024
@@ -61,6 +65,7 @@ class BlobFile:
         #: page-cache writes being timed: their CPU seconds and bytes since the last verdict
         self._window_cpu = 0.0
         self._window_bytes = 0
+        self._slow_windows = 0  # in a row, up to the last verdict
         self._stage: mmap.mmap | None = None  # direct mode: bytes not yet on disk
         self._base = 0  # file offset of the staging buffer's first byte (block-aligned)
         self._staged = 0
@@ -79,7 +84,9 @@ class BlobFile:
         self._window_bytes += len(view)
         self.size += len(view)
         if self._window_bytes >= _PROBE_BYTES:
-            if self._window_cpu / (self._window_bytes / _MIB) > _SLOW_WRITE:
+            slow = self._window_cpu / (self._window_bytes / _MIB) > _SLOW_WRITE
+            self._slow_windows = self._slow_windows + 1 if slow else 0
+            if self._slow_windows >= _SLOW_WINDOWS:
                 self._go_direct()
             self._window_cpu, self._window_bytes = 0.0, 0
         return len(view)
