@@ -9,7 +9,8 @@ busy machine does not mislead it; memory just freed is cheap for a second or two
 early sample is not enough): once ``_SLOW_WINDOWS`` windows in a row cost more than
 ``_SLOW_WRITE`` per MiB (one slow window now and then is noise, and the page cache serves
 reads far faster than the disk), the rest is written and later read with ``O_DIRECT``, past
-the page cache, from a few reused aligned buffers. Where ``O_DIRECT`` is refused (macOS, some file systems), the file stays as it is.
+the page cache, from a few reused aligned buffers. Where ``O_DIRECT`` is refused (macOS,
+some file systems), the file stays as it is.
 
 ``O_DIRECT`` wants buffer addresses, file offsets and lengths in whole blocks, so a file in
 that mode gathers writes in a page-aligned staging buffer (a page-aligned buffer of whole
