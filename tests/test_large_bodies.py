@@ -5,12 +5,15 @@ the stored bytes it gets the ordinary way."""
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import json
 import os
 
 import boto3
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mock_ecr import mock_ecr
 from mock_ecr.gateway import Headers, HttpRequest, route
@@ -212,3 +215,22 @@ def test_a_body_parses_as_json_loads_parses_it(data):
         assert issubclass(found, ValueError) == issubclass(expected, ValueError)
     else:
         assert found == expected and repr(found) == repr(expected)
+
+
+@pytest.mark.skipif(wire_body._fast_b64decode is None, reason="the fast extra (pybase64) is not installed")
+@given(
+    st.text(alphabet="AQY+/=\n \u00e9-_", max_size=16)
+    | st.binary(max_size=12).map(lambda b: base64.b64encode(b).decode())
+)
+def test_the_fast_decoder_accepts_and_refuses_exactly_what_strict_binascii_does(text):
+    """pybase64 (the ``fast`` extra) stands in for binascii's strict mode: same bytes, same refusals."""
+    try:
+        expected: bytes | None = binascii.a2b_base64(text, strict_mode=True)
+    except (binascii.Error, ValueError):
+        expected = None
+    for given_as in (text, text.encode("utf-8"), memoryview(text.encode("utf-8"))):
+        try:
+            got: bytes | None = wire_body.strict_b64decode(given_as)
+        except (binascii.Error, ValueError):
+            got = None
+        assert got == expected, (given_as, got, expected)
