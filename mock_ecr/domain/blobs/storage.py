@@ -129,4 +129,4 @@ def release_blobs(repository: Repository, digests: tuple[str, ...]) -> None:
         if count > 0:
             references[digest] = count
         else:
-            del references[digest]
+            references.pop(digest, None)  # Counter's own ``del`` is a Python-level call

@@ -198,7 +198,6 @@ def remove_reference(repository: Repository, image: Image, tag: str | None) -> t
 
     Returns the tags removed (empty: an untagged image was deleted), or None when the image
     would be deleted but a manifest list or index still references it (nothing changes).
-    Called up to 100 times a request, so ``delete_image`` is inlined.
     """
     index = repository.images
     tags = image.tags
@@ -207,12 +206,5 @@ def remove_reference(repository: Repository, image: Image, tag: str | None) -> t
         return (tag,)
     if image.digest in index.parents:
         return None
-    index.remove(image)
-    references = repository.blob_refs
-    for digest in image.manifest.blob_digests():
-        count = references[digest] - 1
-        if count > 0:
-            references[digest] = count
-        else:
-            references.pop(digest, None)  # Counter's own ``del`` is a Python-level call
+    delete_image(repository, image)
     return (tag,) if tag is not None else tags
