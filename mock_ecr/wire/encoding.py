@@ -75,7 +75,7 @@ def _make_encode() -> Callable[[Any], bytes]:
         try:
             return orjson_dumps(value, default=_encode_extra, option=options)
         except TypeError:  # orjson.JSONEncodeError
-            return _dumps(value).encode()
+            return _encode_with_json(value)
 
     return encode
 
