@@ -112,6 +112,7 @@ STORE_FIELDS = {
     "repositories": "special",
     "sorted_names": "copy",
     "blobs": "copy",
+    "manifest_parts": "copy",  # of immutable descriptors
     "uploads": "fresh",
     "settings": "deep",
     "templates": "deep",

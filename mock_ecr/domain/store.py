@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from .blobs.layer_urls import LayerUrls
 from .blobs.storage import RegistryBlobs
+from .images.manifests import SharedParts
 from .quotas import Quotas
 from .registry_settings import RegistrySettings
 from .tokens import Tokens
@@ -76,6 +77,8 @@ class RegistryStore:
         self.sorted_names: list[str] | None = None
         #: blob bytes, stored once per registry whichever repositories hold them
         self.blobs = RegistryBlobs()
+        #: the descriptors the registry's manifests share (``manifests.remember``)
+        self.manifest_parts = SharedParts()
         #: uploads in progress by id
         self.uploads: dict[str, Upload] = {}
         #: scanning configuration, registry policy, replication, account settings

@@ -72,6 +72,32 @@ class Descriptor:
     urls: tuple[str, ...] = ()
 
 
+class SharedParts:
+    """What the manifests of a registry share: one ``Descriptor`` per digest, and one tuple
+    per list of them (``remember``). The images of a repository name the same base layers
+    over and over, and a config stays described after its image goes: one object for each
+    keeps a store small, and deleting an image frees only what is its own. A cache of
+    immutable values: forgetting it changes no answer.
+    """
+
+    __slots__ = ("descriptors", "lists")
+
+    def __init__(self) -> None:
+        self.descriptors: dict[str, Descriptor] = {}
+        #: the digests of a list -> the shared tuple of their descriptors
+        self.lists: dict[tuple[str, ...], tuple[Descriptor, ...]] = {}
+
+    def copy(self) -> SharedParts:
+        twin = SharedParts()
+        twin.descriptors = self.descriptors.copy()
+        twin.lists = self.lists.copy()
+        return twin
+
+
+#: what ``parse`` may share with a registry's other manifests (None: nothing)
+Known = SharedParts | None
+
+
 @dataclass(frozen=True, slots=True)
 class Manifest:
     """What ECR learns from a manifest it accepts.
@@ -91,7 +117,8 @@ class Manifest:
     subject_digest: str | None = None
     #: the OCI 1.1 top-level ``artifactType``, if any
     artifact_type: str | None = None
-    #: the top-level ``annotations`` (OCI), if any
+    #: the top-level ``annotations`` (OCI) of a manifest with a ``subject``: only referrers
+    #: report them, so a manifest without one keeps none (they stay in its text)
     annotations: tuple[tuple[str, str], ...] = ()
     #: worked out from the fields above (``__post_init__``)
     _blob_digests: tuple[str, ...] = field(init=False, repr=False, compare=False)
@@ -130,13 +157,16 @@ def manifest_digest(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-def parse(text: str, declared_media_type: str | None = None) -> Manifest:
+def parse(text: str, declared_media_type: str | None = None, known: Known = None) -> Manifest:
     """Parse ``text`` as PutImage does; ``declared_media_type`` is ``imageManifestMediaType``.
 
     The media type is the declared one, else the manifest's own ``mediaType``. A manifest
     that is not JSON, has no media type, declares one that disagrees with its own, has an
     unsupported media type or lacks the members its type requires is refused with
     InvalidParameterException ``'Invalid JSON syntax'``.
+
+    ``known``: the descriptors a store's manifests already hold (``remember``); a descriptor
+    equal to one of them is that object, not a copy.
     """
     try:
         data = text.encode("utf-8")  # a lone surrogate (sent as "\ud800") has no bytes to digest
@@ -155,13 +185,28 @@ def parse(text: str, declared_media_type: str | None = None) -> Manifest:
         raise invalid_manifest()
     media_type = _shared(media_type)
     if media_type in IMAGE_TYPES:
-        return _image_manifest(document, media_type, manifest_digest(data))
+        return _image_manifest(document, media_type, manifest_digest(data), known)
     if media_type in INDEX_TYPES:
-        return _index(document, media_type, manifest_digest(data))
-    return _schema1(document, data, media_type)
+        return _index(document, media_type, manifest_digest(data), known)
+    return _schema1(document, data, media_type, known)
 
 
-def _descriptor(value: Any, *, sized: bool = True) -> Descriptor:
+def remember(known: SharedParts, manifest: Manifest) -> None:
+    """Let later manifests share ``manifest``'s descriptors and lists of them (``parse``'s
+    ``known``); called once its image is stored. A descriptor with ``urls`` is not shared;
+    for a digest described two ways, the first description is."""
+    descriptors = known.descriptors
+    if manifest.config is not None and not manifest.config.urls:
+        descriptors.setdefault(manifest.config.digest, manifest.config)
+    for found in (manifest.layers, manifest.manifests):
+        if found:
+            for descriptor in found:
+                if not descriptor.urls:
+                    descriptors.setdefault(descriptor.digest, descriptor)
+            known.lists.setdefault(tuple([d.digest for d in found]), found)
+
+
+def _descriptor(value: Any, known: Known = None, *, sized: bool = True) -> Descriptor:
     if not isinstance(value, dict):
         raise invalid_manifest()
     digest, size, media_type = value.get("digest"), value.get("size"), value.get("mediaType")
@@ -177,14 +222,23 @@ def _descriptor(value: Any, *, sized: bool = True) -> Descriptor:
     if urls:  # (most descriptors have none: no generator for them)
         if not isinstance(urls, (list, tuple)) or not all(isinstance(url, str) for url in urls):
             raise invalid_manifest()
-        urls = tuple(urls)
-    return Descriptor(digest, size, media_type, urls)
+        return Descriptor(digest, size, media_type, tuple(urls))
+    if known is not None:
+        found = known.descriptors.get(digest)
+        if found is not None and found.size == size and found.media_type == media_type and not found.urls:
+            return found
+    return Descriptor(digest, size, media_type)
 
 
-def _descriptor_list(value: Any) -> tuple[Descriptor, ...]:
+def _descriptor_list(value: Any, known: Known) -> tuple[Descriptor, ...]:
     if not isinstance(value, list):
         raise invalid_manifest()
-    return tuple([_descriptor(item) for item in value])
+    found = tuple([_descriptor(item, known) for item in value])
+    if known is not None and found:
+        shared = known.lists.get(tuple([d.digest for d in found]))
+        if shared == found:  # (the same descriptor objects: compared by identity first)
+            return shared
+    return found
 
 
 def _schema_version(document: dict[str, Any], expected: int) -> None:
@@ -197,31 +251,36 @@ def _subject(document: dict[str, Any]) -> str | None:
     return _descriptor(subject).digest if subject is not None else None
 
 
-def _image_manifest(document: dict[str, Any], media_type: str, digest: str) -> Manifest:
+def _image_manifest(document: dict[str, Any], media_type: str, digest: str, known: Known) -> Manifest:
     _schema_version(document, 2)
-    config = _descriptor(document.get("config"))
-    layers = _descriptor_list(document.get("layers", [] if media_type == OCI_MANIFEST else None))
-    return Manifest(media_type, digest, config, layers, (), _subject(document), *_artifact(document))
+    config = _descriptor(document.get("config"), known)
+    layers = _descriptor_list(document.get("layers", [] if media_type == OCI_MANIFEST else None), known)
+    subject = _subject(document)
+    return Manifest(media_type, digest, config, layers, (), subject, *_artifact(document, subject))
 
 
-def _index(document: dict[str, Any], media_type: str, digest: str) -> Manifest:
+def _index(document: dict[str, Any], media_type: str, digest: str, known: Known) -> Manifest:
     _schema_version(document, 2)
-    manifests = _descriptor_list(document.get("manifests"))
-    return Manifest(media_type, digest, None, (), manifests, _subject(document), *_artifact(document))
+    manifests = _descriptor_list(document.get("manifests"), known)
+    subject = _subject(document)
+    return Manifest(media_type, digest, None, (), manifests, subject, *_artifact(document, subject))
 
 
-def _artifact(document: dict[str, Any]) -> tuple[str | None, tuple[tuple[str, str], ...]]:
-    """``artifactType`` and ``annotations``, as the OCI referrers API reports them."""
+def _artifact(document: dict[str, Any], subject: str | None) -> tuple[str | None, tuple[tuple[str, str], ...]]:
+    """``artifactType`` and ``annotations``, as the OCI referrers API reports them (the
+    annotations of a manifest with a ``subject`` only: no other answer shows them)."""
     kind = document.get("artifactType")
     notes = document.get("annotations")
     if kind is not None and not isinstance(kind, str):
         raise invalid_manifest()
-    if notes is not None and not (isinstance(notes, dict) and all(isinstance(v, str) for v in notes.values())):
+    if notes is None:
+        return kind, ()
+    if not (isinstance(notes, dict) and all(isinstance(v, str) for v in notes.values())):
         raise invalid_manifest()
-    return kind, tuple(sorted((notes or {}).items()))
+    return kind, tuple(sorted(notes.items())) if subject is not None else ()
 
 
-def _schema1(document: dict[str, Any], data: bytes, media_type: str) -> Manifest:
+def _schema1(document: dict[str, Any], data: bytes, media_type: str, known: Known) -> Manifest:
     _schema_version(document, 1)
     fs_layers = document.get("fsLayers")
     if not isinstance(fs_layers, list) or not fs_layers:
@@ -230,7 +289,7 @@ def _schema1(document: dict[str, Any], data: bytes, media_type: str) -> Manifest
     for item in fs_layers:
         if not isinstance(item, dict):
             raise invalid_manifest()
-        layers.append(_descriptor({"digest": item.get("blobSum")}, sized=False))
+        layers.append(_descriptor({"digest": item.get("blobSum")}, known, sized=False))
     signatures = document.get("signatures")
     if media_type == DOCKER_SCHEMA1_SIGNED or signatures is not None:
         payload = signed_payload(data, signatures)

@@ -72,7 +72,7 @@ def put_image(
     expects. Pushing an archived image again restores it. ``replica``: the push is ECR
     replicating an image here (which is not replicated onward).
     """
-    manifest = manifests.parse(text, media_type)
+    manifest = manifests.parse(text, media_type, store.manifest_parts)
     if digest is not None and digest != manifest.digest:
         raise ImageDigestDoesNotMatchException(messages.DIGEST_DOES_NOT_MATCH)
     index = repository.images
@@ -139,6 +139,7 @@ def _store_image(
     now: _dt.datetime,
 ) -> Image:
     image = index.add(manifest.digest, text, manifest, now, size)
+    manifests.remember(store.manifest_parts, manifest)
     digests = manifest.blob_digests()
     reference_blobs(repository, digests)
     described = {d.digest: d.media_type for d in (manifest.config, *manifest.layers) if d is not None}
