@@ -8,7 +8,6 @@ and most repositories of a test never hold an image.
 from __future__ import annotations
 
 import datetime as _dt
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +15,7 @@ from .. import messages
 from ..errors import RepositoryAlreadyExistsException, RepositoryNotEmptyException, repository_not_found
 from . import naming
 from .blobs import uploads
-from .blobs.storage import unlink_all
+from .blobs.storage import BlobRefs, unlink_all
 from .images.index import ImageIndex
 from .quotas import Quotas
 from .store import RegistryStore
@@ -41,7 +40,7 @@ class Repository:
     #: digests of the blobs uploaded to (and so pullable from) the repository
     blob_links: set[str] = field(default_factory=set)
     #: how many images of the repository reference each blob digest (config and layers)
-    blob_refs: Counter[str] = field(default_factory=Counter)
+    blob_refs: BlobRefs = field(default_factory=BlobRefs)
     #: ids of the uploads in progress into the repository (the uploads live in the registry)
     upload_ids: set[str] = field(default_factory=set)
     #: layer digest -> its key in the fake layer bucket (GetDownloadUrlForLayer)

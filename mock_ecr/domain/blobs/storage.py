@@ -8,6 +8,7 @@ costs disk, not RSS. Every file is closed (and so deleted) when the activation e
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from .blob import Blob, holders_lock
@@ -79,6 +80,21 @@ class RegistryBlobs:
             blob.close()
 
 
+class BlobRefs(dict[str, int]):
+    """Blob digest -> how many images of a repository reference it; a digest no image
+    references reads 0 (and is not held). Counter reads the same, but Counter defines
+    ``__delitem__`` in Python, which sends every store into it through a slow slot; this
+    class adds nothing but the 0."""
+
+    __slots__ = ()
+
+    def __missing__(self, digest: str) -> int:
+        return 0
+
+    def copy(self) -> BlobRefs:
+        return BlobRefs(self)
+
+
 # -- a repository's blobs ------------------------------------------------------------------------
 # A repository holds the digests uploaded to it (``blob_links``) and how many of its images
 # reference each (``blob_refs``); the bytes stay in the registry's ``RegistryBlobs``.
@@ -121,7 +137,7 @@ def reference_blobs(repository: Repository, digests: tuple[str, ...]) -> None:
         references[digest] += 1
 
 
-def release_blobs(repository: Repository, digests: tuple[str, ...]) -> None:
+def release_blobs(repository: Repository, digests: Iterable[str]) -> None:
     """Count one image fewer using each blob of ``digests``; unused digests are dropped."""
     references = repository.blob_refs
     for digest in digests:
@@ -129,4 +145,4 @@ def release_blobs(repository: Repository, digests: tuple[str, ...]) -> None:
         if count > 0:
             references[digest] = count
         else:
-            references.pop(digest, None)  # Counter's own ``del`` is a Python-level call
+            references.pop(digest, None)
