@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import messages
 from ..domain import principals
 from ..domain.images import service
 from ..domain.repositories import Repository, get_repository
@@ -88,47 +87,14 @@ def batch_get_image(ctx: RequestContext, params: dict[str, Any]) -> dict[str, An
 
 @repository_operation("BatchDeleteImage")
 def batch_delete_image(ctx: RequestContext, repository: Repository, params: dict[str, Any]) -> dict[str, Any]:
-    """Each id is handled in request order: by tag, that tag is removed (and the image
-    deleted with its last tag); by digest alone, the image and all its tags are deleted.
-
-    An id asked for twice is answered once. Ids by digest alone (what clients send most)
-    are told apart by their digest, and a digest the repository holds is looked up directly.
-    """
-    index = repository.images
-    by_digest = index.by_digest
-    resolve, remove_reference, failure = service.resolve, service.remove_reference, shapes.failure
-    deleted: list[dict[str, str]] = []
-    failures: list[dict[str, Any]] = []
-    seen_digests: set[str | None] = set()  # ids by digest alone (or by nothing)
-    seen: set[tuple[str | None, str]] = set()  # ids by tag
-    for image_id in params["imageIds"]:
-        digest, tag = image_id.get("imageDigest"), image_id.get("imageTag")
-        if tag is None:
-            if digest in seen_digests:
-                continue
-            seen_digests.add(digest)
-            image = by_digest.get(digest)
-            if image is None:
-                failures.append(failure(image_id, resolve(index, digest, None)[1] or "ImageNotFound"))
-                continue
-        else:
-            key = (digest, tag)
-            if key in seen:
-                continue
-            seen.add(key)
-            image, code = resolve(index, digest, tag)
-            if image is None:
-                failures.append(failure(image_id, code or "ImageNotFound"))
-                continue
-        removed = remove_reference(repository, image, tag)
-        if removed is None:
-            reason = messages.referenced_by_manifest_list(sorted(index.referrers(image.digest)))
-            failures.append(failure(image_id, "ImageReferencedByManifestList", reason))
-        elif len(removed) == 1:
-            deleted.append({"imageDigest": image.digest, "imageTag": removed[0]})
-        elif removed:
-            image_digest = image.digest
-            deleted.extend([{"imageDigest": image_digest, "imageTag": t} for t in removed])
-        else:
-            deleted.append({"imageDigest": image.digest})
-    return {"imageIds": deleted, "failures": failures}
+    """``service.delete_ids`` on the ids as given; a failure echoes its id as it was sent."""
+    image_ids = params["imageIds"]
+    deleted, failed = service.delete_ids(repository, [(i.get("imageDigest"), i.get("imageTag")) for i in image_ids])
+    failure = shapes.failure
+    return {
+        "imageIds": [
+            {"imageDigest": digest, "imageTag": tag} if tag is not None else {"imageDigest": digest}
+            for digest, tag in deleted
+        ],
+        "failures": [failure(image_ids[position], code, reason) for position, code, reason in failed],
+    }

@@ -15,7 +15,6 @@ Call log: PUT as PutImage, GET and HEAD as BatchGetImage, DELETE as BatchDeleteI
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from .. import messages
 from ..api import shapes
@@ -213,14 +212,12 @@ def delete(call: Call, reference: str) -> HttpResponse:
         repository = call.repository(store)
         if digest is None:
             raise RegistryError("UNSUPPORTED", 405, texts.UNSUPPORTED)
-        image = service.resolve(repository.images, digest, None)[0]
-        if image is None:
+        deleted, failed = service.delete_ids(repository, [(digest, None)])
+        for _, code, reason in failed:
+            if code == "ImageReferencedByManifestList":
+                raise RegistryError("DENIED", 403, reason or messages.FAILURE_TEXT[code])
             raise _manifest_unknown()
-        removed = service.remove_reference(repository, image, None)
-        if removed is None:
-            reason = messages.referenced_by_manifest_list(sorted(repository.images.referrers(image.digest)))
-            raise RegistryError("DENIED", 403, reason)
-        deleted: list[dict[str, Any]] = [{"imageDigest": image.digest, "imageTag": t} for t in removed]
-        return response(202), {"imageIds": deleted or [{"imageDigest": image.digest}], "failures": []}
+        image_ids = [{"imageDigest": d, "imageTag": t} if t is not None else {"imageDigest": d} for d, t in deleted]
+        return response(202), {"imageIds": image_ids, "failures": []}
 
     return call.run("BatchDeleteImage", params, work)

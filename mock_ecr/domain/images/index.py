@@ -257,7 +257,7 @@ class ImageIndex:
         del self.by_digest[image.digest]
         del self.images_by_seq[seq]
         self._removals.append((seq, tags))
-        children = image.manifest.child_digests()
+        children = image.manifest._child_digests  # (a method call per image is dearer than the read)
         if children:
             parents = self.parents
             for child in children:
