@@ -92,9 +92,6 @@ def batch_delete_image(ctx: RequestContext, repository: Repository, params: dict
     deleted, failed = service.delete_ids(repository, [(i.get("imageDigest"), i.get("imageTag")) for i in image_ids])
     failure = shapes.failure
     return {
-        "imageIds": [
-            {"imageDigest": digest, "imageTag": tag} if tag is not None else {"imageDigest": digest}
-            for digest, tag in deleted
-        ],
+        "imageIds": shapes.image_ids(deleted),
         "failures": [failure(image_ids[position], code, reason) for position, code, reason in failed],
     }

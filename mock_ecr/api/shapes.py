@@ -39,6 +39,15 @@ def image_id(image: Image, tag: str | None = None) -> dict[str, str]:
     return {"imageDigest": image.digest, "imageTag": tag} if tag is not None else {"imageDigest": image.digest}
 
 
+def image_ids(pairs: list[tuple[str, str | None]]) -> list[dict[str, str]]:
+    """The ``ImageIdentifier`` shapes of (digest, tag or None) pairs, as ``service.delete_ids``
+    reports what it deleted."""
+    return [
+        {"imageDigest": digest, "imageTag": tag} if tag is not None else {"imageDigest": digest}
+        for digest, tag in pairs
+    ]
+
+
 def image(repository: Repository, image: Image, tag: str | None) -> dict[str, Any]:
     """The ``Image`` shape (PutImage, BatchGetImage)."""
     return {

@@ -217,7 +217,6 @@ def delete(call: Call, reference: str) -> HttpResponse:
             if code == "ImageReferencedByManifestList":
                 raise RegistryError("DENIED", 403, reason or messages.FAILURE_TEXT[code])
             raise _manifest_unknown()
-        image_ids = [{"imageDigest": d, "imageTag": t} if t is not None else {"imageDigest": d} for d, t in deleted]
-        return response(202), {"imageIds": image_ids, "failures": []}
+        return response(202), {"imageIds": shapes.image_ids(deleted), "failures": []}
 
     return call.run("BatchDeleteImage", params, work)
