@@ -225,7 +225,7 @@ def _descriptor(value: Any, known: Known = None, *, sized: bool = True) -> Descr
         return Descriptor(digest, size, media_type, tuple(urls))
     if known is not None:
         found = known.descriptors.get(digest)
-        if found is not None and found.size == size and found.media_type == media_type and not found.urls:
+        if found is not None and found.size == size and found.media_type == media_type:  # (never one with urls)
             return found
     return Descriptor(digest, size, media_type)
 
